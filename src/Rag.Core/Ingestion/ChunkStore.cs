@@ -1,0 +1,132 @@
+using System.Runtime.CompilerServices;
+using Npgsql;
+using NpgsqlTypes;
+using Rag.Core.Chunking;
+using Rag.Core.Jobs;
+using Rag.Core.VectorIndex;
+
+namespace Rag.Core.Ingestion;
+
+public enum ChunkWriteOutcome
+{
+    Written,
+
+    /// <summary>The document was deleted, re-indexed, or the job was taken from this worker meanwhile: nothing was written.</summary>
+    Superseded,
+}
+
+/// <summary>Chunks with their embeddings in PostgreSQL: what every vector index is built from.</summary>
+public sealed class ChunkStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>
+    /// In one transaction: replaces every chunk of the document with <paramref name="chunks"/> (its version
+    /// <paramref name="version"/>) and completes the job and the document. Nothing is written unless the job is
+    /// still this worker's and the document still at that version.
+    /// </summary>
+    public async Task<ChunkWriteOutcome> ReplaceAndCompleteAsync(
+        ClaimedJob job,
+        string workerId,
+        int version,
+        IReadOnlyList<DocumentChunk> chunks,
+        IReadOnlyList<ReadOnlyMemory<float>> embeddings,
+        string embeddingModel,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(chunks);
+        if (chunks.Count != embeddings.Count)
+        {
+            throw new ArgumentException("Every chunk needs exactly one embedding.", nameof(embeddings));
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // Locks the document and the job so a concurrent delete, re-index or reclaim waits for this commit or wins before it.
+        await using (var check = new NpgsqlCommand(
+            """
+            SELECT 1 FROM documents d JOIN jobs j ON j.document_id = d.id
+            WHERE d.id = $1 AND d.version = $2 AND j.id = $3 AND j.worker_id = $4 AND j.status = 'processing'
+            FOR UPDATE
+            """, connection, transaction))
+        {
+            check.Parameters.Add(new() { Value = job.DocumentId });
+            check.Parameters.Add(new() { Value = version });
+            check.Parameters.Add(new() { Value = job.Id });
+            check.Parameters.Add(new() { Value = workerId });
+            if (await check.ExecuteScalarAsync(cancellationToken) is null)
+            {
+                return ChunkWriteOutcome.Superseded;
+            }
+        }
+
+        await using (var delete = new NpgsqlCommand("DELETE FROM chunks WHERE document_id = $1", connection, transaction))
+        {
+            delete.Parameters.Add(new() { Value = job.DocumentId });
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var writer = await connection.BeginBinaryImportAsync(
+            "COPY chunks (id, document_id, document_version, ordinal, text, heading_path, page, char_start, char_end, token_count, embedding, embedding_model) FROM STDIN (FORMAT BINARY)",
+            cancellationToken))
+        {
+            for (var i = 0; i < chunks.Count; i++)
+            {
+                var chunk = chunks[i];
+                await writer.StartRowAsync(cancellationToken);
+                await writer.WriteAsync(ChunkIds.Create(job.DocumentId, version, chunk.Ordinal), NpgsqlDbType.Uuid, cancellationToken);
+                await writer.WriteAsync(job.DocumentId, NpgsqlDbType.Uuid, cancellationToken);
+                await writer.WriteAsync(version, NpgsqlDbType.Integer, cancellationToken);
+                await writer.WriteAsync(chunk.Ordinal, NpgsqlDbType.Integer, cancellationToken);
+                await writer.WriteAsync(chunk.Text, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(chunk.HeadingPath.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
+                if (chunk.Page is { } page)
+                {
+                    await writer.WriteAsync(page, NpgsqlDbType.Integer, cancellationToken);
+                }
+                else
+                {
+                    await writer.WriteNullAsync(cancellationToken);
+                }
+
+                await writer.WriteAsync(chunk.StartChar, NpgsqlDbType.Integer, cancellationToken);
+                await writer.WriteAsync(chunk.EndChar, NpgsqlDbType.Integer, cancellationToken);
+                await writer.WriteAsync(chunk.TokenCount, NpgsqlDbType.Integer, cancellationToken);
+                await writer.WriteAsync(embeddings[i].ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Real, cancellationToken);
+                await writer.WriteAsync(embeddingModel, NpgsqlDbType.Text, cancellationToken);
+            }
+
+            await writer.CompleteAsync(cancellationToken);
+        }
+
+        await JobStore.FinishAsync(connection, transaction, job.Id, job.DocumentId, JobStatus.Completed, error: null, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return ChunkWriteOutcome.Written;
+    }
+
+    /// <summary>Every indexed chunk of one document (empty when it was deleted), for keeping a vector index current.</summary>
+    public IAsyncEnumerable<VectorPoint> ReadPointsAsync(Guid documentId, CancellationToken cancellationToken = default) =>
+        ReadPointsAsync("WHERE ch.document_id = $1 AND ch.embedding IS NOT NULL", documentId, cancellationToken);
+
+    /// <summary>Every indexed chunk, for loading or rebuilding a vector index.</summary>
+    public IAsyncEnumerable<VectorPoint> ReadAllPointsAsync(CancellationToken cancellationToken = default) =>
+        ReadPointsAsync("WHERE ch.embedding IS NOT NULL", documentId: null, cancellationToken);
+
+    private async IAsyncEnumerable<VectorPoint> ReadPointsAsync(
+        string where, Guid? documentId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT ch.id, ch.document_id, d.collection_id, d.tags, ch.embedding FROM chunks ch JOIN documents d ON d.id = ch.document_id " + where);
+        if (documentId is { } id)
+        {
+            command.Parameters.Add(new() { Value = id });
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new VectorPoint(
+                reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<string[]>(3), reader.GetFieldValue<float[]>(4));
+        }
+    }
+}
