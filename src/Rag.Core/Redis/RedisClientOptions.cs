@@ -12,7 +12,8 @@ namespace Rag.Core.Redis;
 ///   "CommandTimeout": "00:00:05",
 ///   "ReconnectBaseDelay": "00:00:00.100",
 ///   "ReconnectMaxDelay": "00:00:10",
-///   "BlockingConnectionPoolSize": 4
+///   "BlockingConnectionPoolSize": 4,
+///   "HealthCheckTimeout": "00:00:02"
 /// }
 /// </code>
 /// </summary>
@@ -37,6 +38,10 @@ public sealed class RedisClientOptions
     /// <summary>Idle connections kept for blocking commands (XREADGROUP BLOCK), which each need a connection of their own.</summary>
     [Range(0, 256)]
     public int BlockingConnectionPoolSize { get; set; } = 4;
+
+    /// <summary>How long the "redis" health check waits for PING before reporting Unhealthy.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
+    public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Decides whether to trust the server's TLS certificate; null uses the system's validation. Set in code, not configuration.</summary>
     public RemoteCertificateValidationCallback? CertificateValidation { get; set; }
