@@ -1,0 +1,26 @@
+using System.Diagnostics;
+
+namespace Rag.Core.Redis;
+
+/// <summary>A queued command and the promise of its reply; one allocation besides the argument array.</summary>
+internal sealed class RedisCommand : TaskCompletionSource<RedisResult>
+{
+    public RedisCommand(string name, RedisValue[] arguments, TimeSpan timeout)
+        : base(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        Name = name;
+        Arguments = arguments;
+        Timeout = timeout;
+        StartedAt = Stopwatch.GetTimestamp();
+    }
+
+    public string Name { get; }
+
+    public RedisValue[] Arguments { get; }
+
+    public TimeSpan Timeout { get; }
+
+    public long StartedAt { get; }
+
+    public bool IsOverdue(long now) => Stopwatch.GetElapsedTime(StartedAt, now) > Timeout;
+}

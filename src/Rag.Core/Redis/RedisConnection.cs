@@ -1,0 +1,335 @@
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Threading.Channels;
+
+namespace Rag.Core.Redis;
+
+/// <summary>
+/// One socket shared by many callers. Commands are queued; a single writer loop encodes them in batches and a
+/// single reader loop matches replies to commands in FIFO order. Any failure (socket error, protocol error,
+/// timeout) kills the whole connection and fails every command on it: once one reply is lost, the rest would be
+/// misaligned. The owner then opens a new connection.
+/// </summary>
+internal sealed class RedisConnection : IAsyncDisposable
+{
+    private const int FlushThreshold = 64 * 1024;
+
+    private readonly Socket _socket;
+    private readonly Stream _stream;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly Channel<RedisCommand> _queue = Channel.CreateUnbounded<RedisCommand>(
+        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+
+    private readonly ConcurrentQueue<RedisCommand> _inFlight = new();
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly TaskCompletionSource<Exception> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Action<RedisResult>? _pushHandler;
+    private readonly string _endpoint;
+    private Task _loops = Task.CompletedTask;
+    private volatile Exception? _failure;
+
+    private RedisConnection(Socket socket, Stream stream, string endpoint, Action<RedisResult>? pushHandler)
+    {
+        _socket = socket;
+        _stream = stream;
+        _endpoint = endpoint;
+        _pushHandler = pushHandler;
+        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(minimumReadSize: 16 * 1024));
+        _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024));
+    }
+
+    public bool IsAlive => _failure is null;
+
+    /// <summary>Completes with the reason once the connection is dead.</summary>
+    public Task<Exception> Closed => _closed.Task;
+
+    /// <summary>
+    /// Opens a connection, negotiates TLS, authenticates and selects the database.
+    /// <paramref name="pushHandler"/> receives pub/sub messages, which are not replies to any command.
+    /// </summary>
+    public static async Task<RedisConnection> ConnectAsync(
+        RedisConnectionSettings settings, Action<RedisResult>? pushHandler, CancellationToken cancellationToken = default)
+    {
+        var target = settings.Target;
+        using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        connectTimeout.CancelAfter(settings.ConnectTimeout);
+
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        RedisConnection? connection = null;
+        try
+        {
+            await socket.ConnectAsync(target.Host, target.Port, connectTimeout.Token).ConfigureAwait(false);
+            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            if (target.Ssl)
+            {
+                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = ssl;
+                await ssl.AuthenticateAsClientAsync(
+                    new SslClientAuthenticationOptions
+                    {
+                        TargetHost = target.SslHost ?? target.Host,
+                        RemoteCertificateValidationCallback = settings.CertificateValidation,
+                    },
+                    connectTimeout.Token).ConfigureAwait(false);
+            }
+
+            connection = new RedisConnection(socket, stream, settings.Endpoint, pushHandler);
+            connection.Start(settings.CommandTimeout);
+            await connection.HandshakeAsync(settings, connectTimeout.Token).ConfigureAwait(false);
+            return connection;
+        }
+        catch (Exception exception)
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                socket.Dispose();
+            }
+
+            if (exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            throw exception switch
+            {
+                RedisException redis => redis,
+                OperationCanceledException => new RedisConnectionException(
+                    $"Connecting to Redis at {settings.Endpoint} timed out after {settings.ConnectTimeout}."),
+                _ => new RedisConnectionException($"Could not connect to Redis at {settings.Endpoint}: {exception.Message}", exception),
+            };
+        }
+    }
+
+    /// <summary>Queues a command; the returned task completes with its reply or fails with a <see cref="RedisException"/>.</summary>
+    public Task<RedisResult> SendAsync(RedisCommand command)
+    {
+        if (!_queue.Writer.TryWrite(command))
+        {
+            command.TrySetException(ConnectionLost());
+        }
+
+        return command.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Fail(new RedisConnectionException($"The Redis connection to {_endpoint} was closed."));
+        try
+        {
+            await _loops.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The loops' failure was already delivered to every pending command.
+        }
+
+        _shutdown.Dispose();
+    }
+
+    private void Start(TimeSpan commandTimeout) =>
+        _loops = Task.WhenAll(
+            Task.Run(WriteLoopAsync),
+            Task.Run(ReadLoopAsync),
+            Task.Run(() => WatchTimeoutsAsync(commandTimeout)));
+
+    private async Task HandshakeAsync(RedisConnectionSettings settings, CancellationToken cancellationToken)
+    {
+        var target = settings.Target;
+        var steps = new List<Task<RedisResult>>();
+        if (target.Password is not null)
+        {
+            RedisValue[] credentials = target.User is null ? [target.Password] : [target.User, target.Password];
+            steps.Add(SendAsync(new RedisCommand("AUTH", credentials, settings.CommandTimeout)));
+        }
+
+        if (target.Database != 0)
+        {
+            steps.Add(SendAsync(new RedisCommand("SELECT", [target.Database], settings.CommandTimeout)));
+        }
+
+        // Without a password, PING proves the server does not require one.
+        if (target.Password is null)
+        {
+            steps.Add(SendAsync(new RedisCommand("PING", [], settings.CommandTimeout)));
+        }
+
+        foreach (var step in steps)
+        {
+            try
+            {
+                await step.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisServerException error) when (error.ErrorCode is "NOAUTH" or "WRONGPASS" || error.Message.Contains("password", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new RedisAuthenticationException(target.Password is null
+                    ? $"Redis authentication failed at {settings.Endpoint}: the server requires a password and none is configured."
+                    : $"Redis authentication failed at {settings.Endpoint}: the server rejected the configured credentials.");
+            }
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_shutdown.Token).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var command))
+                {
+                    // Registered before its bytes reach the socket, so the reader always finds it.
+                    _inFlight.Enqueue(command);
+                    RespWriter.WriteCommand(_output, command.Name, command.Arguments);
+                    if (_output.UnflushedBytes > FlushThreshold)
+                    {
+                        await _output.FlushAsync(_shutdown.Token).ConfigureAwait(false);
+                    }
+                }
+
+                await _output.FlushAsync(_shutdown.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception)
+        {
+            Fail(exception);
+        }
+        finally
+        {
+            // A command taken off the queue while the connection failed must not be left waiting.
+            FailPending();
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var read = await _input.ReadAsync(_shutdown.Token).ConfigureAwait(false);
+                var buffer = read.Buffer;
+                while (RespReader.TryRead(ref buffer, out var reply))
+                {
+                    Dispatch(reply);
+                }
+
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                if (read.IsCompleted)
+                {
+                    throw new RedisConnectionException($"Redis at {_endpoint} closed the connection.");
+                }
+            }
+        }
+        catch (Exception exception)
+        {
+            Fail(exception);
+        }
+    }
+
+    private void Dispatch(RedisResult reply)
+    {
+        if (_pushHandler is not null && IsPushMessage(reply))
+        {
+            _pushHandler(reply);
+            return;
+        }
+
+        if (!_inFlight.TryDequeue(out var command))
+        {
+            throw new RedisProtocolException("Received a reply with no command waiting for it.");
+        }
+
+        if (reply.Kind == RedisResultKind.Error)
+        {
+            command.TrySetException(new RedisServerException(reply.ErrorMessage));
+        }
+        else
+        {
+            command.TrySetResult(reply);
+        }
+    }
+
+    private static bool IsPushMessage(RedisResult reply)
+    {
+        if (reply.Kind != RedisResultKind.Array)
+        {
+            return false;
+        }
+
+        var elements = reply.AsArray();
+        return elements.Count >= 3 && elements[0].Kind == RedisResultKind.BulkString &&
+            elements[0].AsString() is "message" or "pmessage";
+    }
+
+    /// <summary>
+    /// Replies arrive in order, so only the oldest command can be the first to run late. Checking it a few
+    /// times per timeout period costs one timer per connection instead of one per command.
+    /// </summary>
+    private async Task WatchTimeoutsAsync(TimeSpan commandTimeout)
+    {
+        var period = TimeSpan.FromTicks(Math.Clamp(commandTimeout.Ticks / 10, TimeSpan.FromMilliseconds(5).Ticks, TimeSpan.FromMilliseconds(250).Ticks));
+        using var timer = new PeriodicTimer(period);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_shutdown.Token).ConfigureAwait(false))
+            {
+                var now = System.Diagnostics.Stopwatch.GetTimestamp();
+                if ((_inFlight.TryPeek(out var oldest) || _queue.Reader.TryPeek(out oldest)) && oldest.IsOverdue(now))
+                {
+                    var timeout = new RedisTimeoutException(
+                        $"Redis command {oldest.Name} got no reply from {_endpoint} within {oldest.Timeout}; the connection will be re-established.");
+                    oldest.TrySetException(timeout);
+                    Fail(timeout);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+        {
+            // Connection closed.
+        }
+    }
+
+    private void Fail(Exception reason)
+    {
+        var failure = reason is RedisException ? reason : new RedisConnectionException($"Redis connection to {_endpoint} failed: {reason.Message}", reason);
+        if (Interlocked.CompareExchange(ref _failure, failure, null) is not null)
+        {
+            return;
+        }
+
+        _queue.Writer.TryComplete();
+        try
+        {
+            _shutdown.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already disposed: nothing left to stop.
+        }
+
+        _stream.Dispose();
+        _socket.Dispose();
+        FailPending();
+        _closed.TrySetResult(failure);
+    }
+
+    private void FailPending()
+    {
+        while (_inFlight.TryDequeue(out var command) | _queue.Reader.TryRead(out var queued))
+        {
+            command?.TrySetException(ConnectionLost());
+            queued?.TrySetException(ConnectionLost());
+        }
+    }
+
+    private RedisConnectionException ConnectionLost() =>
+        new($"The Redis connection to {_endpoint} was lost before the reply arrived.", _failure);
+}
