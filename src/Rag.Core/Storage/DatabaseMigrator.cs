@@ -22,7 +22,10 @@ internal sealed partial class DatabaseMigrator
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ArgumentNullException.ThrowIfNull(migrations);
         ArgumentNullException.ThrowIfNull(logger);
-        _connectionString = connectionString;
+
+        // Unpooled sessions: migrations run once per process, and closing an unpooled session really ends it,
+        // which releases the advisory lock whatever happened; a pooled one would keep holding it while idle.
+        _connectionString = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
         _migrations = migrations;
         _logger = logger;
     }
@@ -32,10 +35,7 @@ internal sealed partial class DatabaseMigrator
     {
         await EnsureDatabaseExistsAsync(cancellationToken).ConfigureAwait(false);
 
-        // An unpooled session: closing it really ends the session, which releases the advisory lock
-        // whatever happened, where a pooled one would keep holding the lock while idle.
-        var unpooled = new NpgsqlConnectionStringBuilder(_connectionString) { Pooling = false };
-        await using var connection = new NpgsqlConnection(unpooled.ConnectionString);
+        await using var connection = new NpgsqlConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
 
         await ExecuteAsync(connection, $"SELECT pg_advisory_lock({MigrationLockKey})", cancellationToken).ConfigureAwait(false);

@@ -12,19 +12,28 @@ internal sealed class PostgresHealthCheck(NpgsqlDataSource dataSource, IOptions<
         var timeout = options.Value.HealthCheckTimeout;
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
+        var probe = SelectOneAsync(timeoutSource.Token);
         try
         {
-            await using var command = dataSource.CreateCommand("SELECT 1");
-            await command.ExecuteScalarAsync(timeoutSource.Token).ConfigureAwait(false);
+            // Npgsql does not notice cancellation while a connection waits for the server's first reply,
+            // so the wait itself is bounded too; the abandoned probe ends at the connection's own timeout.
+            await probe.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
             return HealthCheckResult.Healthy();
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when ((ex is TimeoutException or OperationCanceledException) && !cancellationToken.IsCancellationRequested)
         {
+            _ = probe.ContinueWith(static task => task.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             return new HealthCheckResult(context.Registration.FailureStatus, $"PostgreSQL did not answer within {timeout}.");
         }
         catch (NpgsqlException ex)
         {
             return new HealthCheckResult(context.Registration.FailureStatus, "PostgreSQL is unreachable.", ex);
         }
+    }
+
+    private async Task SelectOneAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT 1");
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
 }
