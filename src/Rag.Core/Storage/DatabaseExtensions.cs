@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Rag.Core.Storage;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class DatabaseExtensions
+{
+    public const string PostgresHealthCheckName = "postgres";
+    public const string MigrationsHealthCheckName = "migrations";
+
+    // Registers one NpgsqlDataSource for ConnectionStrings:<connectionName>, the "postgres" and "migrations"
+    // readiness checks, and the start-up migration runner (see DatabaseMigrationService for why it runs in the background).
+    public static TBuilder AddRagDatabase<TBuilder>(this TBuilder builder, string connectionName) where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionName);
+
+        var connectionString = builder.Configuration.GetConnectionString(connectionName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"ConnectionStrings:{connectionName} is not set. The AppHost provides it (env ConnectionStrings__{connectionName}); " +
+                $"otherwise set it to e.g. \"Host=localhost;Port=5432;Username=postgres;Password=...;Database={connectionName}\".");
+        }
+
+        builder.Services.AddOptions<DatabaseOptions>()
+            .BindConfiguration(DatabaseOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton(services => new NpgsqlDataSourceBuilder(connectionString)
+            .UseLoggerFactory(services.GetRequiredService<ILoggerFactory>())
+            .Build());
+
+        builder.Services.AddSingleton<DatabaseMigrationStatus>();
+        builder.Services.AddSingleton<IDatabaseMigrationStatus>(services => services.GetRequiredService<DatabaseMigrationStatus>());
+        builder.Services.AddSingleton(services => new DatabaseMigrator(
+            connectionString,
+            Migration.LoadEmbedded(),
+            services.GetRequiredService<ILogger<DatabaseMigrator>>()));
+        builder.Services.AddHostedService<DatabaseMigrationService>();
+
+        builder.Services.AddHealthChecks()
+            .AddCheck<PostgresHealthCheck>(PostgresHealthCheckName)
+            .AddCheck<MigrationsHealthCheck>(MigrationsHealthCheckName);
+
+        return builder;
+    }
+}
