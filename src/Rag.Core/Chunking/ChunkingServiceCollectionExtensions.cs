@@ -1,0 +1,18 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Rag.Core.Chunking;
+
+public static class ChunkingServiceCollectionExtensions
+{
+    /// <summary>Binds the default <see cref="ChunkingOptions"/> from the "Chunking" section, failing at start when they are invalid.</summary>
+    public static IServiceCollection AddChunkingDefaults(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<ChunkingOptions>()
+            .BindConfiguration(ChunkingOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(options => options.OverlapTokens < options.MaxTokens / 2, "Chunking:OverlapTokens must be less than half of Chunking:MaxTokens.")
+            .ValidateOnStart();
+        return services;
+    }
+}

@@ -1,0 +1,223 @@
+using System.Numerics.Tensors;
+
+namespace Rag.Core.VectorIndex.InProcess;
+
+/// <summary>
+/// The points of one model and dimension: vectors L2-normalised in one contiguous array (so a dot product is
+/// the cosine), metadata in a parallel array, and maps from chunk and document ids to slots. Deleting moves the
+/// last point into the freed slot, so the live points are always slots [0, Count). Not thread-safe: the index
+/// guards it with a reader/writer lock.
+/// </summary>
+internal sealed class VectorStore
+{
+    private const int MinimumCapacity = 1024;
+
+    private readonly Dictionary<Guid, int> _slotByChunk = [];
+    private readonly Dictionary<Guid, HashSet<Guid>> _chunksByDocument = [];
+    private float[] _vectors;
+    private PointMetadata[] _points;
+
+    public VectorStore(string model, int dimension, int capacity = MinimumCapacity)
+    {
+        Model = model;
+        Dimension = dimension;
+        capacity = Math.Max(capacity, MinimumCapacity);
+        _vectors = new float[(long)capacity * dimension];
+        _points = new PointMetadata[capacity];
+    }
+
+    public string Model { get; }
+
+    public int Dimension { get; }
+
+    public int Count { get; private set; }
+
+    /// <summary>Throws unless every point belongs to <paramref name="documentId"/> and has this store's dimension.</summary>
+    public void Validate(Guid documentId, IReadOnlyList<VectorPoint> points)
+    {
+        foreach (var point in points)
+        {
+            ArgumentNullException.ThrowIfNull(point);
+            if (point.DocumentId != documentId)
+            {
+                throw new ArgumentException($"Point {point.ChunkId} belongs to document {point.DocumentId}, not {documentId}.", nameof(points));
+            }
+
+            Validate(point);
+        }
+    }
+
+    public void Validate(VectorPoint point)
+    {
+        if (point.Vector.Length != Dimension)
+        {
+            throw new VectorIndexMismatchException(
+                $"Point {point.ChunkId} has {point.Vector.Length} dimensions, but the index holds {Dimension}-dimensional vectors of '{Model}'. Reindex to change models.");
+        }
+    }
+
+    /// <param name="points">Validated points.</param>
+    public void ReplaceDocument(Guid documentId, IReadOnlyList<VectorPoint> points)
+    {
+        if (_chunksByDocument.TryGetValue(documentId, out var existing))
+        {
+            var kept = points.Select(point => point.ChunkId).ToHashSet();
+            foreach (var chunkId in existing.Where(chunkId => !kept.Contains(chunkId)).ToList())
+            {
+                RemoveChunk(chunkId);
+            }
+        }
+
+        foreach (var point in points)
+        {
+            Upsert(point);
+        }
+    }
+
+    public void DeleteDocument(Guid documentId)
+    {
+        if (_chunksByDocument.TryGetValue(documentId, out var chunkIds))
+        {
+            foreach (var chunkId in chunkIds.ToList())
+            {
+                RemoveChunk(chunkId);
+            }
+        }
+    }
+
+    /// <param name="point">A validated point.</param>
+    public void Upsert(VectorPoint point)
+    {
+        if (_slotByChunk.TryGetValue(point.ChunkId, out var slot))
+        {
+            var previousDocument = _points[slot].DocumentId;
+            if (previousDocument != point.DocumentId)
+            {
+                ForgetChunkOfDocument(previousDocument, point.ChunkId);
+            }
+        }
+        else
+        {
+            EnsureCapacity(Count + 1);
+            slot = Count++;
+            _slotByChunk.Add(point.ChunkId, slot);
+        }
+
+        if (!_chunksByDocument.TryGetValue(point.DocumentId, out var chunkIds))
+        {
+            chunkIds = [];
+            _chunksByDocument.Add(point.DocumentId, chunkIds);
+        }
+
+        chunkIds.Add(point.ChunkId);
+        _points[slot] = new PointMetadata(point.ChunkId, point.DocumentId, point.CollectionId, [.. point.Tags]);
+        var target = _vectors.AsSpan(slot * Dimension, Dimension);
+        point.Vector.Span.CopyTo(target);
+        var norm = TensorPrimitives.Norm(target);
+        if (norm > 0)
+        {
+            TensorPrimitives.Divide(target, norm, target);
+        }
+    }
+
+    /// <param name="query">An L2-normalised vector of this store's dimension.</param>
+    public List<VectorMatch> Search(ReadOnlySpan<float> query, int limit, CompiledFilter filter, CancellationToken cancellationToken)
+    {
+        var best = new PriorityQueue<int, float>(Math.Min(limit, Count) + 1);
+        if (filter.DocumentIds is { } documentIds)
+        {
+            // A document filter names few points: visit only those instead of scanning everything.
+            foreach (var documentId in documentIds)
+            {
+                if (_chunksByDocument.TryGetValue(documentId, out var chunkIds))
+                {
+                    foreach (var chunkId in chunkIds)
+                    {
+                        Consider(_slotByChunk[chunkId], query, limit, filter, best);
+                    }
+                }
+            }
+        }
+        else
+        {
+            for (var slot = 0; slot < Count; slot++)
+            {
+                if ((slot & 0xFFF) == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                Consider(slot, query, limit, filter, best);
+            }
+        }
+
+        var matches = new List<VectorMatch>(best.Count);
+        while (best.TryDequeue(out var slot, out var score))
+        {
+            matches.Add(new VectorMatch(_points[slot].ChunkId, _points[slot].DocumentId, score));
+        }
+
+        matches.Reverse();
+        return matches;
+    }
+
+    private void Consider(int slot, ReadOnlySpan<float> query, int limit, CompiledFilter filter, PriorityQueue<int, float> best)
+    {
+        ref readonly var point = ref _points[slot];
+        if (!filter.Matches(point.CollectionId, point.Tags))
+        {
+            return;
+        }
+
+        var score = TensorPrimitives.Dot(query, new ReadOnlySpan<float>(_vectors, slot * Dimension, Dimension));
+        if (best.Count < limit)
+        {
+            best.Enqueue(slot, score);
+        }
+        else if (best.TryPeek(out _, out var worst) && score > worst)
+        {
+            best.DequeueEnqueue(slot, score);
+        }
+    }
+
+    private void RemoveChunk(Guid chunkId)
+    {
+        if (!_slotByChunk.Remove(chunkId, out var slot))
+        {
+            return;
+        }
+
+        ForgetChunkOfDocument(_points[slot].DocumentId, chunkId);
+        var last = --Count;
+        if (slot != last)
+        {
+            _points[slot] = _points[last];
+            Array.Copy(_vectors, (long)last * Dimension, _vectors, (long)slot * Dimension, Dimension);
+            _slotByChunk[_points[slot].ChunkId] = slot;
+        }
+
+        _points[last] = default;
+    }
+
+    private void ForgetChunkOfDocument(Guid documentId, Guid chunkId)
+    {
+        if (_chunksByDocument.TryGetValue(documentId, out var chunkIds) && chunkIds.Remove(chunkId) && chunkIds.Count == 0)
+        {
+            _chunksByDocument.Remove(documentId);
+        }
+    }
+
+    private void EnsureCapacity(int count)
+    {
+        if (count <= _points.Length)
+        {
+            return;
+        }
+
+        var capacity = Math.Max(count, _points.Length * 2);
+        Array.Resize(ref _points, capacity);
+        Array.Resize(ref _vectors, checked(capacity * Dimension));
+    }
+
+    private readonly record struct PointMetadata(Guid ChunkId, Guid DocumentId, Guid CollectionId, string[] Tags);
+}
