@@ -1,9 +1,27 @@
+using Rag.Api;
+using Rag.Api.Documents;
+using Rag.Api.Jobs;
+using Rag.Api.Search;
+using Rag.Core;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddRedisClient(ResourceNames.Cache);
+builder.AddRagDatabase(ResourceNames.Database);
+builder.AddRagModels();
+builder.AddDocumentIngestion();
+builder.AddVectorSearch();
+builder.AddApiServices();
 
 var app = builder.Build();
 
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+
 app.MapDefaultEndpoints();
+app.MapDocumentsApi();
+app.MapJobsApi();
+app.MapSearchApi();
 
 app.Run();

@@ -1,9 +1,19 @@
+using Rag.Core;
+using Rag.Ingestion.Jobs;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddRedisClient(ResourceNames.Cache);
+builder.AddRagDatabase(ResourceNames.Database);
+builder.AddRagModels();
+builder.AddDocumentIngestion();
+builder.Services.AddHostedService<IngestionWorker>();
+builder.Services.AddHostedService<JobSweeper>();
 
 var app = builder.Build();
 
+// The worker serves only its health endpoints.
 app.MapDefaultEndpoints();
 
 app.Run();

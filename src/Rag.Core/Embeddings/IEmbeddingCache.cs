@@ -3,8 +3,7 @@ namespace Rag.Core.Embeddings;
 /// <summary>
 /// Storage for embedding vectors by opaque key, used by <see cref="CachingEmbeddingGenerator"/>. Keys already
 /// name the model and dimension; implementations may prefix them but must not interpret them. Values can be
-/// stored with <see cref="EmbeddingVectorFormat"/>. Implementations are safe for concurrent callers, and a
-/// cache that cannot answer should throw rather than report misses it has not checked.
+/// stored with <see cref="EmbeddingVectorFormat"/>. Implementations are safe for concurrent callers.
 /// </summary>
 public interface IEmbeddingCache
 {

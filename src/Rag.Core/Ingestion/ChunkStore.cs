@@ -104,23 +104,41 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
         return ChunkWriteOutcome.Written;
     }
 
-    /// <summary>Every indexed chunk of one document (empty when it was deleted), for keeping a vector index current.</summary>
-    public IAsyncEnumerable<VectorPoint> ReadPointsAsync(Guid documentId, CancellationToken cancellationToken = default) =>
-        ReadPointsAsync("WHERE ch.document_id = $1 AND ch.embedding IS NOT NULL", documentId, cancellationToken);
+    /// <summary>The chunks of one document embedded with <paramref name="model"/> (none when it was deleted), for keeping a vector index current.</summary>
+    public IAsyncEnumerable<VectorPoint> ReadPointsAsync(string model, Guid documentId, CancellationToken cancellationToken = default) =>
+        ReadPointsAsync(model, documentId, cancellationToken);
 
-    /// <summary>Every indexed chunk, for loading or rebuilding a vector index.</summary>
-    public IAsyncEnumerable<VectorPoint> ReadAllPointsAsync(CancellationToken cancellationToken = default) =>
-        ReadPointsAsync("WHERE ch.embedding IS NOT NULL", documentId: null, cancellationToken);
+    /// <summary>Every chunk embedded with <paramref name="model"/>, for loading or rebuilding a vector index.</summary>
+    public IAsyncEnumerable<VectorPoint> ReadAllPointsAsync(string model, CancellationToken cancellationToken = default) =>
+        ReadPointsAsync(model, documentId: null, cancellationToken);
 
-    private async IAsyncEnumerable<VectorPoint> ReadPointsAsync(
-        string where, Guid? documentId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>How many chunks embedded with <paramref name="model"/> each document has: what a vector index should hold.</summary>
+    public async Task<Dictionary<Guid, int>> CountPointsByDocumentAsync(string model, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT ch.id, ch.document_id, d.collection_id, d.tags, ch.embedding FROM chunks ch JOIN documents d ON d.id = ch.document_id " + where);
-        if (documentId is { } id)
+            "SELECT document_id, count(*)::int FROM chunks WHERE embedding_model = $1 AND embedding IS NOT NULL GROUP BY document_id");
+        command.Parameters.Add(new() { Value = model });
+        var counts = new Dictionary<Guid, int>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            command.Parameters.Add(new() { Value = id });
+            counts[reader.GetGuid(0)] = reader.GetInt32(1);
         }
+
+        return counts;
+    }
+
+    private async IAsyncEnumerable<VectorPoint> ReadPointsAsync(
+        string model, Guid? documentId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT ch.id, ch.document_id, d.collection_id, d.tags, ch.embedding
+            FROM chunks ch JOIN documents d ON d.id = ch.document_id
+            WHERE ch.embedding_model = $1 AND ch.embedding IS NOT NULL AND ($2::uuid IS NULL OR ch.document_id = $2)
+            """);
+        command.Parameters.Add(new() { Value = model });
+        command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Uuid, Value = (object?)documentId ?? DBNull.Value });
 
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -1,0 +1,273 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Rag.Core.Documents;
+using Rag.Core.Extraction.Detection;
+using Rag.Core.Jobs;
+using Rag.Core.Redis;
+using Rag.Core.VectorIndex;
+
+namespace Rag.Api.Documents;
+
+public static partial class DocumentsApi
+{
+    public static RouteGroupBuilder MapDocumentsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/v1/documents").WithTags("Documents");
+        group.MapPost("/", UploadAsync)
+            .WithName("UploadDocuments")
+            .WithSummary("Upload one or more files (multipart: files, optional collection and tags) for indexing.")
+            .DisableAntiforgery()
+            .Accepts<IFormFile>("multipart/form-data");
+        group.MapGet("/", ListAsync).WithName("ListDocuments").WithSummary("Documents, newest first, filtered by collection, status and tag.");
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetDocument");
+        group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteDocument").WithSummary("Deletes the document, its chunks, vectors and bytes.");
+        group.MapPost("/{id:guid}/reindex", ReindexAsync).WithName("ReindexDocument").WithSummary("Queues a new job that indexes the same bytes again.");
+        return group;
+    }
+
+    public static async Task<Results<Accepted<UploadResponse>, ProblemHttpResult>> UploadAsync(
+        HttpContext context,
+        DocumentStore documents,
+        JobQueue queue,
+        IOptions<UploadOptions> uploadOptions,
+        IOptions<JobQueueOptions> jobOptions,
+        ILoggerFactory loggerFactory,
+        CancellationToken cancellationToken)
+    {
+        var limits = uploadOptions.Value;
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = limits.MaxRequestBytes;
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType)
+            || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 } boundary)
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Expected a multipart upload",
+                "Send the files as multipart/form-data, each in a part named 'files'.");
+        }
+
+        var reader = new MultipartReader(boundary, context.Request.Body);
+        var collection = "default";
+        var tags = new List<string>();
+        var files = new List<(string FileName, byte[]? Content, UploadError? Error)>();
+        while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+        {
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition))
+            {
+                continue;
+            }
+
+            if (disposition.IsFileDisposition())
+            {
+                if (files.Count == limits.MaxFilesPerRequest)
+                {
+                    return Problem(StatusCodes.Status413PayloadTooLarge, "Too many files",
+                        $"At most {limits.MaxFilesPerRequest} files can be uploaded in one request.");
+                }
+
+                var fileName = SafeFileName(HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value);
+                var content = await ReadLimitedAsync(section.Body, limits.MaxFileBytes, cancellationToken);
+                files.Add(content is null
+                    ? (fileName, null, new UploadError(StatusCodes.Status413PayloadTooLarge, "File too large",
+                        $"'{fileName}' is larger than the limit of {limits.MaxFileBytes / (1024 * 1024.0):0.#} MB."))
+                    : (fileName, content, null));
+            }
+            else if (disposition.IsFormDisposition())
+            {
+                var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
+                var value = (await new StreamReader(section.Body).ReadToEndAsync(cancellationToken)).Trim();
+                switch (name)
+                {
+                    case "collection" when value.Length > 0:
+                        if (!CollectionName().IsMatch(value))
+                        {
+                            return Problem(StatusCodes.Status400BadRequest, "Invalid collection name",
+                                "A collection name has 1 to 63 letters, digits, '-' or '_', starting with a letter or digit.");
+                        }
+
+                        collection = value.ToLowerInvariant();
+                        break;
+                    case "tags":
+                        tags.AddRange(value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                        break;
+                }
+            }
+        }
+
+        if (files.Count == 0)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "No file", "The upload contained no file part.");
+        }
+
+        if (tags.Count > 32 || tags.Any(t => t.Length > 64))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid tags", "At most 32 tags of at most 64 characters each.");
+        }
+
+        var logger = loggerFactory.CreateLogger(typeof(DocumentsApi));
+        var traceParent = Activity.Current?.Id;
+        var results = new List<UploadedFile>(files.Count);
+        foreach (var (fileName, content, tooLarge) in files)
+        {
+            if (tooLarge is not null)
+            {
+                results.Add(new UploadedFile(fileName, null, null, "rejected", null, tooLarge));
+                continue;
+            }
+
+            var detection = ContentTypeDetector.Detect(fileName, content);
+            if (detection.Outcome != DetectionOutcome.Supported)
+            {
+                var error = detection.Outcome == DetectionOutcome.Empty
+                    ? new UploadError(StatusCodes.Status400BadRequest, "Empty file", $"'{fileName}' is empty.")
+                    : new UploadError(StatusCodes.Status415UnsupportedMediaType, "Unsupported file type", $"'{fileName}': {detection.Reason}");
+                results.Add(new UploadedFile(fileName, null, null, "rejected", null, error));
+                continue;
+            }
+
+            var accepted = await documents.AddAsync(
+                new NewDocument(collection, fileName, Path.GetFileNameWithoutExtension(fileName), detection.ContentType!, content, tags, CreatedBy: null),
+                jobOptions.Value.MaxAttempts,
+                traceParent,
+                cancellationToken);
+            if (!accepted.IsDuplicate)
+            {
+                await DispatchAsync(queue, accepted.JobId!.Value, traceParent, logger, cancellationToken);
+            }
+
+            results.Add(new UploadedFile(fileName, accepted.DocumentId, accepted.JobId, accepted.Status, detection.ContentType, null));
+        }
+
+        if (results.All(r => r.Error is not null))
+        {
+            // Nothing was accepted: the request as a whole failed, with the reason of each file.
+            var first = results[0].Error!;
+            var status = results.All(r => r.Error!.Status == first.Status) ? first.Status : StatusCodes.Status400BadRequest;
+            return TypedResults.Problem(
+                title: results.Count == 1 ? first.Title : "No file was accepted",
+                detail: string.Join(" ", results.Select(r => r.Error!.Detail)),
+                statusCode: status,
+                extensions: new Dictionary<string, object?> { ["files"] = results });
+        }
+
+        return TypedResults.Accepted((string?)null, new UploadResponse(results));
+    }
+
+    public static async Task<Ok<DocumentPageResponse>> ListAsync(
+        DocumentStore documents, string? collection, string? status, string? tag, int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        var query = new DocumentQuery(collection, status, tag, Math.Max(1, page ?? 1), Math.Clamp(pageSize ?? 20, 1, 100));
+        var result = await documents.ListAsync(query, cancellationToken);
+        return TypedResults.Ok(new DocumentPageResponse([.. result.Items.Select(d => d.ToResponse())], result.Page, result.PageSize, result.Total));
+    }
+
+    public static async Task<Results<Ok<DocumentResponse>, NotFound>> GetAsync(Guid id, DocumentStore documents, CancellationToken cancellationToken) =>
+        await documents.GetAsync(id, cancellationToken) is { } document ? TypedResults.Ok(document.ToResponse()) : TypedResults.NotFound();
+
+    public static async Task<Results<NoContent, NotFound>> DeleteAsync(
+        Guid id, DocumentStore documents, IndexEvents indexEvents, IServiceProvider services, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        if (!await documents.DeleteAsync(id, cancellationToken))
+        {
+            return TypedResults.NotFound();
+        }
+
+        // The rows are gone; vectors are derived data, removed now and in any case on the next reconciliation.
+        if (services.GetService<ISharedVectorIndex>() is { } sharedIndex)
+        {
+            await sharedIndex.DeleteDocumentAsync(id, cancellationToken);
+        }
+
+        try
+        {
+            await indexEvents.PublishChangedAsync(id, cancellationToken);
+        }
+        catch (RedisException error)
+        {
+            Log.NotifyFailed(loggerFactory.CreateLogger(typeof(DocumentsApi)), id, error.Message);
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Results<Accepted<ReindexResponse>, NotFound>> ReindexAsync(
+        Guid id, DocumentStore documents, JobQueue queue, IOptions<JobQueueOptions> jobOptions, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var traceParent = Activity.Current?.Id;
+        if (await documents.ReindexAsync(id, jobOptions.Value.MaxAttempts, traceParent, cancellationToken) is not { } jobId)
+        {
+            return TypedResults.NotFound();
+        }
+
+        await DispatchAsync(queue, jobId, traceParent, loggerFactory.CreateLogger(typeof(DocumentsApi)), cancellationToken);
+        return TypedResults.Accepted($"/api/v1/jobs/{jobId}", new ReindexResponse(id, jobId));
+    }
+
+    // The job row is committed: if Redis cannot take the message now, the worker's sweeper dispatches it later.
+    private static async Task DispatchAsync(JobQueue queue, Guid jobId, string? traceParent, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await queue.DispatchAsync(jobId, traceParent, cancellationToken);
+        }
+        catch (RedisException error)
+        {
+            Log.DispatchDeferred(logger, jobId, error.Message);
+        }
+    }
+
+    /// <returns>The whole content, or null (after draining the rest) when it is longer than <paramref name="limit"/>.</returns>
+    private static async Task<byte[]?> ReadLimitedAsync(Stream body, long limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                await body.CopyToAsync(Stream.Null, cancellationToken);
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    // A client's file name is only a label: no directories, no control characters, bounded length.
+    private static string SafeFileName(string? fileName)
+    {
+        var name = Path.GetFileName((fileName ?? string.Empty).Replace('\\', '/'));
+        name = new string([.. name.Where(c => !char.IsControl(c))]).Trim();
+        if (name.Length > 255)
+        {
+            name = name[..255];
+        }
+
+        return name is "" or "." or ".." ? "unnamed" : name;
+    }
+
+    private static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(title: title, detail: detail, statusCode: status);
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")]
+    private static partial Regex CollectionName();
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} is stored but could not be dispatched now ({Reason}); the sweeper will dispatch it")]
+        public static partial void DispatchDeferred(ILogger logger, Guid jobId, string reason);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Document {DocumentId} deleted, but replicas could not be told now ({Reason}); they reconcile periodically")]
+        public static partial void NotifyFailed(ILogger logger, Guid documentId, string reason);
+    }
+}

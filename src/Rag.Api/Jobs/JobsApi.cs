@@ -1,0 +1,71 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Rag.Core.Jobs;
+
+namespace Rag.Api.Jobs;
+
+public sealed record JobResponse(
+    Guid Id,
+    Guid DocumentId,
+    string Kind,
+    string Status,
+    float Progress,
+    int Attempts,
+    int MaxAttempts,
+    string? Error,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? CompletedAt);
+
+public static class JobsApi
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/v1/jobs").WithTags("Jobs");
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetJob");
+        group.MapGet("/{id:guid}/events", EventsAsync)
+            .WithName("GetJobEvents")
+            .WithSummary("Server-sent events: the job each time it changes, until it completes, fails or is cancelled.");
+        return group;
+    }
+
+    public static async Task<Results<Ok<JobResponse>, NotFound>> GetAsync(Guid id, JobStore jobs, CancellationToken cancellationToken) =>
+        await jobs.GetAsync(id, cancellationToken) is { } job ? TypedResults.Ok(ToResponse(job)) : TypedResults.NotFound();
+
+    public static async Task<Results<ServerSentEventsResult<JobResponse>, NotFound>> EventsAsync(Guid id, JobStore jobs, CancellationToken cancellationToken)
+    {
+        if (await jobs.GetAsync(id, cancellationToken) is not { } first)
+        {
+            return TypedResults.NotFound();
+        }
+
+        return TypedResults.ServerSentEvents(Watch(first, jobs, cancellationToken));
+    }
+
+    // The jobs table is the truth, so the stream follows it; a quarter second is well below what a person notices.
+    private static async IAsyncEnumerable<SseItem<JobResponse>> Watch(JobRecord first, JobStore jobs, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var current = first;
+        yield return new SseItem<JobResponse>(ToResponse(current), "job");
+        while (!JobStatus.IsFinal(current.Status))
+        {
+            await Task.Delay(PollInterval, cancellationToken);
+            if (await jobs.GetAsync(current.Id, cancellationToken) is not { } next)
+            {
+                yield break;
+            }
+
+            if (next.UpdatedAt != current.UpdatedAt || next.Status != current.Status)
+            {
+                current = next;
+                yield return new SseItem<JobResponse>(ToResponse(current), "job");
+            }
+        }
+    }
+
+    private static JobResponse ToResponse(JobRecord job) => new(
+        job.Id, job.DocumentId, job.Kind, job.Status, job.Progress, job.Attempts, job.MaxAttempts, job.Error, job.CreatedAt, job.StartedAt, job.CompletedAt);
+}

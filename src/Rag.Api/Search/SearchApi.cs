@@ -1,0 +1,67 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Rag.Core.Retrieval;
+
+namespace Rag.Api.Search;
+
+public sealed record SearchFiltersRequest(
+    IReadOnlyList<string>? Tags = null,
+    IReadOnlyList<Guid>? DocumentIds = null,
+    IReadOnlyList<string>? ContentTypes = null,
+    DateTimeOffset? From = null,
+    DateTimeOffset? To = null);
+
+public sealed record SearchRequest(string? Query, int? TopK = null, string? Collection = null, SearchFiltersRequest? Filters = null, double? MinScore = null);
+
+public sealed record SearchResult(
+    Guid ChunkId, Guid DocumentId, string Title, IReadOnlyList<string> HeadingPath, int? Page, string Text, double Score, IReadOnlyList<string> Retrievers);
+
+public sealed record SearchResponse(string Query, IReadOnlyList<SearchResult> Results);
+
+public static class SearchApi
+{
+    public const int MaxQueryLength = 2_000;
+
+    public static RouteHandlerBuilder MapSearchApi(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapPost("/api/v1/search", SearchAsync)
+            .WithTags("Search")
+            .WithName("Search")
+            .WithSummary("Hybrid retrieval: vector and full-text matches fused by reciprocal rank.");
+
+    public static async Task<Results<Ok<SearchResponse>, ValidationProblem>> SearchAsync(
+        SearchRequest request, HybridRetriever retriever, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Query))
+        {
+            errors["query"] = ["A query is required."];
+        }
+        else if (request.Query.Length > MaxQueryLength)
+        {
+            errors["query"] = [$"A query has at most {MaxQueryLength} characters."];
+        }
+
+        if (request.TopK is < 1 or > 50)
+        {
+            errors["top_k"] = ["top_k is between 1 and 50."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var filters = request.Filters;
+        var hits = await retriever.SearchAsync(
+            new SearchQuery(
+                request.Query!,
+                request.TopK ?? 5,
+                new SearchFilters(
+                    request.Collection is { Length: > 0 } collection ? [collection] : null,
+                    filters?.Tags, filters?.DocumentIds, filters?.ContentTypes, filters?.From, filters?.To),
+                request.MinScore ?? 0),
+            cancellationToken);
+        return TypedResults.Ok(new SearchResponse(
+            request.Query!,
+            [.. hits.Select(h => new SearchResult(h.ChunkId, h.DocumentId, h.Title, h.HeadingPath, h.Page, h.Text, h.Score, h.Retrievers))]));
+    }
+}

@@ -1,0 +1,107 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Rag.Core.Chunking;
+using Rag.Core.Documents;
+using Rag.Core.Extraction;
+using Rag.Core.Jobs;
+using Rag.Core.VectorIndex;
+
+namespace Rag.Core.Ingestion;
+
+/// <summary>
+/// Turns one claimed job into searchable chunks: extract → chunk → embed → (shared vector index) → store.
+/// Idempotent: chunk ids are deterministic and the store replaces the document's chunks in one transaction,
+/// so a job run twice after a crash leaves exactly the chunks of one clean run.
+/// </summary>
+public sealed partial class DocumentIndexer(
+    DocumentStore documents,
+    ChunkStore chunks,
+    IEmbeddingGenerator<string, Embedding<float>> embedder,
+    IndexEvents indexEvents,
+    IOptions<ExtractionOptions> extractionOptions,
+    IOptions<IngestionOptions> ingestionOptions,
+    ILogger<DocumentIndexer> logger,
+    ISharedVectorIndex? sharedIndex = null)
+{
+    public async Task<ChunkWriteOutcome> IndexAsync(ClaimedJob job, string workerId, IProgress<float> progress, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(progress);
+
+        var document = await documents.GetForIndexingAsync(job.DocumentId, cancellationToken);
+        if (document is null)
+        {
+            return ChunkWriteOutcome.Superseded;
+        }
+
+        ExtractedDocument extracted;
+        try
+        {
+            extracted = await DocumentExtraction.ExtractAsync(document.ContentType, document.Content, extractionOptions.Value, cancellationToken);
+        }
+        catch (ExtractionException error)
+        {
+            throw new UnprocessableDocumentException(error.Message, error);
+        }
+
+        var documentChunks = DocumentChunker.Chunk(
+            extracted, new ChunkingOptions { MaxTokens = document.ChunkSizeTokens, OverlapTokens = document.ChunkOverlapTokens });
+        if (documentChunks.Count == 0)
+        {
+            throw new UnprocessableDocumentException("No text could be extracted from the document (is it a scanned image?).");
+        }
+
+        progress.Report(0.2f);
+        var title = extracted.Title ?? document.Title;
+        var embeddings = await EmbedAsync(title, documentChunks, progress, cancellationToken);
+        var model = embedder.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId ?? "unknown";
+
+        if (sharedIndex is not null)
+        {
+            await sharedIndex.EnsureCreatedAsync(model, embeddings[0].Length, cancellationToken);
+            var points = documentChunks
+                .Select((chunk, i) => new VectorPoint(ChunkIds.Create(document.Id, document.Version, chunk.Ordinal), document.Id, document.CollectionId, document.Tags, embeddings[i]))
+                .ToList();
+            await sharedIndex.ReplaceDocumentAsync(document.Id, points, cancellationToken);
+        }
+
+        progress.Report(0.9f);
+        var outcome = await chunks.ReplaceAndCompleteAsync(job, workerId, document.Version, documentChunks, embeddings, model, cancellationToken);
+        if (outcome == ChunkWriteOutcome.Written)
+        {
+            Log.Indexed(logger, document.Id, document.Version, documentChunks.Count);
+            await indexEvents.PublishChangedAsync(document.Id, cancellationToken);
+        }
+
+        return outcome;
+    }
+
+    private async Task<List<ReadOnlyMemory<float>>> EmbedAsync(
+        string title, IReadOnlyList<DocumentChunk> documentChunks, IProgress<float> progress, CancellationToken cancellationToken)
+    {
+        var batchSize = ingestionOptions.Value.EmbeddingBatchSize;
+        var embeddings = new List<ReadOnlyMemory<float>>(documentChunks.Count);
+        for (var start = 0; start < documentChunks.Count; start += batchSize)
+        {
+            // The title and heading path travel with each chunk's text: a passage often only makes sense under its heading.
+            var inputs = documentChunks.Skip(start).Take(batchSize)
+                .Select(chunk => string.Join(" > ", [title, .. chunk.HeadingPath]) + "\n" + chunk.Text)
+                .ToList();
+            var generated = await embedder.GenerateAsync(inputs, cancellationToken: cancellationToken);
+            embeddings.AddRange(generated.Select(e => e.Vector));
+            progress.Report(0.2f + (0.7f * embeddings.Count / documentChunks.Count));
+        }
+
+        return embeddings;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Indexed document {DocumentId} version {Version}: {ChunkCount} chunks")]
+        public static partial void Indexed(ILogger logger, Guid documentId, int version, int chunkCount);
+    }
+}
+
+/// <summary>The document itself cannot be processed (damaged, empty, unsupported): retrying cannot help.</summary>
+public sealed class UnprocessableDocumentException(string message, Exception? innerException = null) : Exception(message, innerException);

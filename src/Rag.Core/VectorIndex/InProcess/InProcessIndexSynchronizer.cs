@@ -1,0 +1,176 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Rag.Core.Ingestion;
+using Rag.Core.Redis;
+using Rag.Core.Storage;
+
+namespace Rag.Core.VectorIndex.InProcess;
+
+/// <summary>
+/// Keeps this replica's in-process index equal to the chunks in PostgreSQL: loads them all at start, refreshes a
+/// document when an index event names it, and reconciles periodically so that a missed event (pub/sub is not
+/// durable) only delays. Readiness stays false until the first load is done.
+/// </summary>
+public sealed partial class InProcessIndexSynchronizer(
+    InProcessVectorIndex index,
+    ChunkStore chunks,
+    IndexEvents indexEvents,
+    IEmbeddingGenerator<string, Embedding<float>> embedder,
+    IDatabaseMigrationStatus migrations,
+    ILogger<InProcessIndexSynchronizer> logger) : BackgroundService, IHealthCheck
+{
+    private static readonly TimeSpan ReconcileInterval = TimeSpan.FromSeconds(15);
+
+    private readonly Channel<Guid> _changed = Channel.CreateUnbounded<Guid>();
+    private readonly Dictionary<Guid, int> _loadedCounts = [];
+    private volatile bool _loaded;
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_loaded
+            ? HealthCheckResult.Healthy($"{index.Describe().Count} vectors loaded")
+            : HealthCheckResult.Unhealthy("The vector index is still loading"));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await migrations.WaitUntilAppliedAsync(stoppingToken);
+        var metadata = embedder.GetService<EmbeddingGeneratorMetadata>();
+        var model = metadata?.DefaultModelId ?? throw new InvalidOperationException("The embedding generator names no model.");
+        var dimension = metadata.DefaultModelDimensions ?? throw new InvalidOperationException("The embedding generator names no dimension.");
+
+        await SubscribeAsync(stoppingToken);
+        await LoadAllAsync(model, dimension, stoppingToken);
+
+        using var timer = new PeriodicTimer(ReconcileInterval);
+        var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var read = _changed.Reader.WaitToReadAsync(stoppingToken).AsTask();
+            var first = await Task.WhenAny(read, tick);
+            try
+            {
+                if (first == tick)
+                {
+                    await tick;
+                    tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                    await ReconcileAsync(model, stoppingToken);
+                }
+
+                while (_changed.Reader.TryRead(out var documentId))
+                {
+                    await RefreshAsync(model, documentId, stoppingToken);
+                }
+            }
+            catch (Exception error) when (error is Npgsql.NpgsqlException or TimeoutException)
+            {
+                Log.SyncFailed(logger, error.Message);
+            }
+        }
+    }
+
+    private async Task SubscribeAsync(CancellationToken stoppingToken)
+    {
+        // Redis may be down at start: keep trying in the background; reconciliation covers the gap.
+        _ = Task.Run(async () =>
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    var subscription = await indexEvents.SubscribeAsync(id => _changed.Writer.TryWrite(id), stoppingToken);
+                    stoppingToken.Register(() => _ = subscription.DisposeAsync().AsTask());
+                    return;
+                }
+                catch (RedisException error)
+                {
+                    Log.SubscribeFailed(logger, error.Message);
+                    await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+            }
+        }, stoppingToken);
+        await Task.CompletedTask;
+    }
+
+    private async Task LoadAllAsync(string model, int dimension, CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            try
+            {
+                _loadedCounts.Clear();
+                var loaded = await index.LoadAsync(model, dimension, Counting(chunks.ReadAllPointsAsync(model, stoppingToken)), stoppingToken);
+                _loaded = true;
+                Log.Loaded(logger, loaded, model);
+                return;
+            }
+            catch (Exception error) when (error is Npgsql.NpgsqlException or TimeoutException)
+            {
+                Log.SyncFailed(logger, error.Message);
+                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
+            }
+        }
+    }
+
+    private async IAsyncEnumerable<VectorPoint> Counting(IAsyncEnumerable<VectorPoint> points)
+    {
+        await foreach (var point in points)
+        {
+            _loadedCounts[point.DocumentId] = _loadedCounts.GetValueOrDefault(point.DocumentId) + 1;
+            yield return point;
+        }
+    }
+
+    private async Task RefreshAsync(string model, Guid documentId, CancellationToken cancellationToken)
+    {
+        var points = new List<VectorPoint>();
+        await foreach (var point in chunks.ReadPointsAsync(model, documentId, cancellationToken))
+        {
+            points.Add(point);
+        }
+
+        if (points.Count == 0)
+        {
+            await index.DeleteDocumentAsync(documentId, cancellationToken);
+            _loadedCounts.Remove(documentId);
+        }
+        else
+        {
+            await index.ReplaceDocumentAsync(documentId, points, cancellationToken);
+            _loadedCounts[documentId] = points.Count;
+        }
+    }
+
+    private async Task ReconcileAsync(string model, CancellationToken cancellationToken)
+    {
+        var expected = await chunks.CountPointsByDocumentAsync(model, cancellationToken);
+        var stale = expected.Where(e => _loadedCounts.GetValueOrDefault(e.Key) != e.Value).Select(e => e.Key)
+            .Concat(_loadedCounts.Keys.Where(id => !expected.ContainsKey(id)))
+            .ToList();
+        foreach (var documentId in stale)
+        {
+            await RefreshAsync(model, documentId, cancellationToken);
+        }
+
+        if (stale.Count > 0)
+        {
+            Log.Reconciled(logger, stale.Count);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} vectors of model {Model} into the in-process index")]
+        public static partial void Loaded(ILogger logger, long count, string model);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Reconciliation refreshed {Count} documents the index events had missed")]
+        public static partial void Reconciled(ILogger logger, int count);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Index synchronisation failed, will retry: {Reason}")]
+        public static partial void SyncFailed(ILogger logger, string reason);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot subscribe to index events yet: {Reason}")]
+        public static partial void SubscribeFailed(ILogger logger, string reason);
+    }
+}
