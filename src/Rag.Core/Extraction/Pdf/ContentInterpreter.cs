@@ -213,9 +213,13 @@ internal sealed class ContentInterpreter
         foreach (var glyph in font.Decode(bytes))
         {
             var placement = renderingMatrix.Multiply(_textMatrix).Multiply(_state.Ctm);
-            var advance = ((glyph.Width / 1000 * _state.FontSize) + _state.CharSpacing + (glyph.IsSingleByteSpace ? _state.WordSpacing : 0)) * _state.HorizontalScale;
+            var glyphAdvance = glyph.Width / 1000 * _state.FontSize * _state.HorizontalScale;
+            var advance = glyphAdvance + ((_state.CharSpacing + (glyph.IsSingleByteSpace ? _state.WordSpacing : 0)) * _state.HorizontalScale);
             var (x, y) = placement.Transform(0, 0);
-            var width = advance * Math.Sqrt((_textMatrix.A * _textMatrix.A) + (_textMatrix.B * _textMatrix.B)) * Math.Sqrt((_state.Ctm.A * _state.Ctm.A) + (_state.Ctm.B * _state.Ctm.B));
+
+            // The glyph's own extent, without character spacing, so that spacing used as a word gap shows as one.
+            var (endX, _) = Matrix.Translation(glyphAdvance, 0).Multiply(_textMatrix).Multiply(_state.Ctm).Transform(0, 0);
+            var width = endX - x;
             if (glyph.Text.Length > 0)
             {
                 _glyphs.Add(new PlacedGlyph(glyph.Text, x, y, width, placement.VerticalScale));

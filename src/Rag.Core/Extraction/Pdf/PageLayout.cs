@@ -116,7 +116,7 @@ internal static class PageLayout
 
         var text = new StringBuilder();
         PlacedGlyph? previous = null;
-        foreach (var glyph in glyphs)
+        foreach (var glyph in glyphs.OrderBy(g => g.X))
         {
             if (previous is { } p)
             {
