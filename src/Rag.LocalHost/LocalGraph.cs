@@ -22,6 +22,8 @@ public sealed class LocalGraph : IAsyncDisposable
         Secrets = secrets;
     }
 
+    public string DataDirectory => Path.GetFullPath(_options.DataDirectory);
+
     public RedisServer Redis { get; }
 
     public PostgresServer Postgres { get; }
@@ -46,7 +48,7 @@ public sealed class LocalGraph : IAsyncDisposable
         var secrets = LocalSecrets.LoadOrCreate(Path.Combine(dataDirectory, "secrets"));
 
         var redis = await RedisServer.StartAsync(
-            new RedisServerOptions { DataDirectory = Path.Combine(dataDirectory, "redis"), Password = secrets.RedisPassword },
+            new RedisServerOptions { DataDirectory = Path.Combine(dataDirectory, "redis"), Password = secrets.RedisPassword, Persistent = true },
             cancellationToken);
         PostgresServer? postgres = null;
         LocalGraph? graph = null;
