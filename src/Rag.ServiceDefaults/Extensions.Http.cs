@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http;
 using Rag.ServiceDefaults.Resilience;
 using Rag.ServiceDefaults.ServiceDiscovery;
 
@@ -30,9 +31,16 @@ public static class HttpClientDefaultsExtensions
         ArgumentNullException.ThrowIfNull(builder);
 
         builder.Services.AddHttpResilience();
-        var clientName = builder.Name;
-        return builder.AddHttpMessageHandler(services =>
-            new ResilienceHandler(services.GetRequiredService<HttpResiliencePipelines>().GetPipeline(clientName)));
+
+        // Not AddHttpMessageHandler: under ConfigureHttpClientDefaults the builder has no name, and the circuit
+        // breaker must be per client, so the name is read when each client's handler chain is built.
+        // (A null builder name configures every client.)
+        builder.Services.Configure<HttpClientFactoryOptions>(builder.Name, options => options.HttpMessageHandlerBuilderActions.Add(handlers =>
+        {
+            var pipelines = handlers.Services.GetRequiredService<HttpResiliencePipelines>();
+            handlers.AdditionalHandlers.Add(new ResilienceHandler(pipelines.GetPipeline(handlers.Name ?? string.Empty)));
+        }));
+        return builder;
     }
 
     private static void AddHttpResilience(this IServiceCollection services)
