@@ -11,9 +11,9 @@ namespace Microsoft.Extensions.Hosting;
 //
 // What the health endpoints reveal, and why they are mapped in every environment:
 // /alive runs only checks tagged "live" (the process itself); /health runs every check. Both answer with the
-// overall status and, per check, its name, status, duration and the description its author wrote. Exception
-// details, exception messages and the checks' data dictionaries are never written, so no connection string,
-// host name or secret leaks. Orchestrators (Kubernetes, Azure Container Apps, the Aspire dashboard) need the
+// overall status and, per check, its name, status, duration and the description its author wrote. Exceptions,
+// their messages (which the framework would otherwise copy into the description) and the checks' data
+// dictionaries are never written, so no connection string, host name or secret leaks. Orchestrators (Kubernetes, Azure Container Apps, the Aspire dashboard) need the
 // probes in production, which is why they are not limited to Development as in the template.
 public static partial class Extensions
 {

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Rag.ServiceDefaults.Health;
 
 // {"status":"Unhealthy","totalDuration":"00:00:02.0012","checks":[{"name":"self","status":"Healthy","duration":"00:00:00.0001","description":null}]}
-// Deliberately leaves out HealthReportEntry.Exception and .Data: they can carry connection strings and host names.
+// Deliberately leaves out HealthReportEntry.Exception (and its message) and .Data: they can carry connection strings and host names.
 internal static class HealthResponseWriter
 {
     public static async Task WriteAsync(HttpContext context, HealthReport report)
@@ -26,7 +26,7 @@ internal static class HealthResponseWriter
             json.WriteString("name", name);
             json.WriteString("status", entry.Status.ToString());
             json.WriteString("duration", entry.Duration.ToString("c"));
-            json.WriteString("description", entry.Description);
+            json.WriteString("description", DescriptionOf(entry));
             json.WriteEndObject();
         }
 
@@ -34,4 +34,13 @@ internal static class HealthResponseWriter
         json.WriteEndObject();
         await json.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
+
+    // When a check throws, the framework copies the exception's message into the description; that message can
+    // name hosts or carry a connection string, so it is replaced. The framework logs the exception itself.
+    private static string? DescriptionOf(HealthReportEntry entry) => entry.Exception switch
+    {
+        null => entry.Description,
+        OperationCanceledException => "Timed out.",
+        _ => "The check failed; see the service's logs.",
+    };
 }
