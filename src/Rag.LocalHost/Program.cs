@@ -19,7 +19,8 @@ var root = new RootCommand("Runs Rag (Redis, PostgreSQL, Api, Ingestion, Web) as
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
-    using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+    // Lives as long as the process: a second Ctrl+C may arrive while the graph is shutting down.
+    var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
     using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
     using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
 
@@ -63,4 +64,5 @@ root.SetAction(async (parse, cancellationToken) =>
     return 0;
 });
 
-return await root.Parse(args).InvokeAsync();
+// Ctrl+C and SIGTERM are handled above: the graph needs longer than System.CommandLine's default grace to stop cleanly.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
