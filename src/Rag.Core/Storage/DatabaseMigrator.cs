@@ -105,6 +105,12 @@ internal sealed partial class DatabaseMigrator
             // Another replica created it first. Two racing CREATE DATABASE statements may also collide on
             // pg_database's unique name index instead of reporting duplicate_database.
         }
+        catch (PostgresException ex) when (!ex.IsTransient)
+        {
+            throw new DatabaseMigrationException(
+                $"Database '{target.Database}' does not exist and could not be created: {ex.MessageText}. " +
+                "Create it, or let the configured user create databases (CREATEDB).", ex);
+        }
     }
 
     private static async Task<Dictionary<int, string>> ReadAppliedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)

@@ -26,6 +26,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
     private readonly string _password;
     private readonly ProcessOutput _output;
     private readonly ILogger _logger;
+    private bool _disposed;
 
     private PostgresServer(Process process, PostgresServerOptions options, int port, string socketDirectory, string password, ProcessOutput output, ILogger logger)
     {
@@ -69,14 +70,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
         }
 
         logger ??= NullLogger.Instance;
-        options = new PostgresServerOptions
-        {
-            DataDirectory = Path.GetFullPath(options.DataDirectory),
-            Port = options.Port,
-            DisableDurability = options.DisableDurability,
-            StartupTimeout = options.StartupTimeout,
-            ShutdownTimeout = options.ShutdownTimeout,
-        };
+        options = options with { DataDirectory = Path.GetFullPath(options.DataDirectory) };
 
         var binDirectory = await FindBinDirectoryAsync(cancellationToken);
         var asServiceAccount = Environment.IsPrivilegedProcess;
@@ -143,10 +137,19 @@ public sealed partial class PostgresServer : IAsyncDisposable
         catch (InvalidOperationException) when (_process.HasExited)
         {
         }
+
+        // SIGKILL cannot be ignored; the bound only guards against a process stuck in the kernel.
+        _process.WaitForExit(TimeSpan.FromSeconds(5));
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         try
         {
             await StopAsync();
@@ -183,9 +186,17 @@ public sealed partial class PostgresServer : IAsyncDisposable
 
         var output = new ProcessOutput(line => LogServerOutput(logger, line));
         var process = new Process { StartInfo = CreateStartInfo(Path.Combine(binDirectory, "postgres"), arguments, asServiceAccount) };
-        output.Attach(process);
-        process.Start();
-        ProcessOutput.BeginReadingOf(process);
+        try
+        {
+            output.StartCapturing(process);
+        }
+        catch
+        {
+            process.Dispose();
+            DeleteDirectory(socketDirectory);
+            throw;
+        }
+
         return new PostgresServer(process, options, port, socketDirectory, password, output, logger);
     }
 

@@ -1,6 +1,6 @@
 namespace Rag.LocalHost.Processes;
 
-public sealed class PostgresServerOptions
+public sealed record PostgresServerOptions
 {
     // The cluster's folder: initialised (initdb) when empty or missing, reused otherwise.
     public required string DataDirectory { get; init; }

@@ -10,16 +10,13 @@ internal sealed class ProcessOutput(Action<string> onLine)
     private readonly Queue<string> _tail = new();
     private readonly Lock _gate = new();
 
-    public void Attach(Process process)
+    // Starts the process with its standard output and error redirected into this capture.
+    public void StartCapturing(Process process)
     {
         ArgumentNullException.ThrowIfNull(process);
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
-    }
-
-    public static void BeginReadingOf(Process process)
-    {
-        ArgumentNullException.ThrowIfNull(process);
+        process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
     }

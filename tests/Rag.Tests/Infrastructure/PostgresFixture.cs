@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Rag.Core.Storage;
 using Rag.LocalHost.Processes;
 
 namespace Rag.Tests.Infrastructure;
@@ -35,6 +37,16 @@ public sealed class PostgresFixture : IAsyncLifetime
         await using var command = dataSource.CreateCommand($"CREATE DATABASE {name}");
         await command.ExecuteNonQueryAsync().WaitAsync(WaitTimeout);
         return Server.GetConnectionString(name);
+    }
+
+    // A fresh database with Rag's schema applied, for tests of code that reads and writes the tables.
+    public async Task<string> CreateMigratedDatabaseAsync()
+    {
+        var connectionString = await CreateDatabaseAsync();
+        await new DatabaseMigrator(connectionString, Migration.LoadEmbedded(), NullLogger<DatabaseMigrator>.Instance)
+            .MigrateAsync()
+            .WaitAsync(WaitTimeout);
+        return connectionString;
     }
 
     public async Task DisposeAsync()

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Rag.Core;
 using Rag.Core.Storage;
+using Rag.LocalHost.Processes;
 using Rag.Tests.Infrastructure;
 
 namespace Rag.Tests.Storage;
@@ -28,10 +29,7 @@ public sealed class DatabaseExtensionsTests(PostgresFixture postgres)
     {
         // The database does not exist yet: the service creates it, as it must in deployed environments.
         var connectionString = postgres.Server.GetConnectionString(PostgresFixture.NewDatabaseName());
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:ragdb"] = connectionString });
-        builder.AddRagDatabase(ResourceNames.Database);
-        using var host = builder.Build();
+        using var host = BuildHost(connectionString);
         var health = host.Services.GetRequiredService<HealthCheckService>();
 
         var before = await health.CheckHealthAsync().WaitAsync(Timeout);
@@ -43,5 +41,68 @@ public sealed class DatabaseExtensionsTests(PostgresFixture postgres)
         Assert.Equal(HealthStatus.Unhealthy, before.Entries[DatabaseExtensions.MigrationsHealthCheckName].Status);
         Assert.Equal(HealthStatus.Healthy, after.Status);
         Assert.Equal(1L, await Sql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM collections WHERE name = 'default'"));
+    }
+
+    [Fact]
+    public async Task AnAppliedMigrationWhoseScriptChangedStopsTheService()
+    {
+        var connectionString = await postgres.CreateMigratedDatabaseAsync();
+        await Sql.ExecuteAsync(connectionString, "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1");
+        using var host = BuildHost(connectionString);
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        var stopping = new TaskCompletionSource();
+        lifetime.ApplicationStopping.Register(stopping.SetResult);
+
+        await host.StartAsync().WaitAsync(Timeout);
+        await stopping.Task.WaitAsync(Timeout);
+
+        Assert.False(host.Services.GetRequiredService<IDatabaseMigrationStatus>().IsApplied);
+        await host.StopAsync().WaitAsync(Timeout);
+    }
+
+    [Fact]
+    public async Task MigrationsWaitForAPostgresThatStartsLater()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "rag-tests-pg-" + Guid.NewGuid().ToString("N"));
+        var serverStartTimeout = TimeSpan.FromSeconds(90);
+        try
+        {
+            int port;
+            string connectionString;
+            await using (var first = await PostgresServer.StartAsync(new PostgresServerOptions { DataDirectory = dataDirectory, DisableDurability = true })
+                .WaitAsync(serverStartTimeout))
+            {
+                port = first.Port;
+                connectionString = first.GetConnectionString(ResourceNames.Database);
+            }
+
+            using var host = BuildHost(connectionString, ("Database:MigrationRetryDelay", "00:00:00.200"));
+            var status = host.Services.GetRequiredService<IDatabaseMigrationStatus>();
+            await host.StartAsync().WaitAsync(Timeout);
+            Assert.False(status.IsApplied);
+
+            await using var restarted = await PostgresServer.StartAsync(
+                new PostgresServerOptions { DataDirectory = dataDirectory, Port = port, DisableDurability = true })
+                .WaitAsync(serverStartTimeout);
+            await status.WaitUntilAppliedAsync().WaitAsync(Timeout);
+
+            var health = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync().WaitAsync(Timeout);
+            Assert.Equal(HealthStatus.Healthy, health.Status);
+            await host.StopAsync().WaitAsync(Timeout);
+        }
+        finally
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+
+    private static IHost BuildHost(string connectionString, params (string Key, string Value)[] settings)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(
+            settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))
+                .Append(KeyValuePair.Create("ConnectionStrings:ragdb", (string?)connectionString)));
+        builder.AddRagDatabase(ResourceNames.Database);
+        return builder.Build();
     }
 }

@@ -122,6 +122,18 @@ public sealed class DatabaseMigratorTests(PostgresFixture postgres)
         Assert.Equal(Migration.LoadEmbedded().Count, results.Sum());
     }
 
+    [Fact]
+    public async Task AMissingDatabaseThatTheUserMayNotCreateIsAClearError()
+    {
+        var role = "r_" + Guid.NewGuid().ToString("N");
+        await Sql.ExecuteAsync(postgres.Server.GetConnectionString("postgres"), $"CREATE ROLE {role} LOGIN NOCREATEDB PASSWORD 'secret'");
+        var connectionString = $"Host=127.0.0.1;Port={postgres.Server.Port};Username={role};Password=secret;Database={PostgresFixture.NewDatabaseName()}";
+
+        var error = await Assert.ThrowsAsync<DatabaseMigrationException>(() => CreateMigrator(connectionString).MigrateAsync().WaitAsync(Timeout));
+
+        Assert.Contains("does not exist and could not be created", error.Message, StringComparison.Ordinal);
+    }
+
     private static DatabaseMigrator CreateMigrator(string connectionString, params Migration[] migrations) =>
         new(connectionString, migrations.Length == 0 ? Migration.LoadEmbedded() : migrations, NullLogger<DatabaseMigrator>.Instance);
 

@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using Rag.Core.Storage;
 using Rag.Tests.Infrastructure;
 
 namespace Rag.Tests.Storage;
@@ -13,7 +11,7 @@ public sealed class SchemaTests(PostgresFixture postgres)
     [Fact]
     public async Task ChunkSearchVectorCoversHeadingsAndTextWithEnglishStemming()
     {
-        var connectionString = await CreateMigratedDatabaseAsync();
+        var connectionString = await postgres.CreateMigratedDatabaseAsync();
         var documentId = await InsertDocumentAsync(connectionString, DefaultCollection, Sha256(1));
         await Sql.ExecuteAsync(connectionString, $"""
             INSERT INTO chunks (id, document_id, document_version, ordinal, text, heading_path, char_start, char_end, token_count)
@@ -28,7 +26,7 @@ public sealed class SchemaTests(PostgresFixture postgres)
     [Fact]
     public async Task TheSameContentTwiceInOneCollectionIsRejectedButAllowedInAnother()
     {
-        var connectionString = await CreateMigratedDatabaseAsync();
+        var connectionString = await postgres.CreateMigratedDatabaseAsync();
         await InsertDocumentAsync(connectionString, DefaultCollection, Sha256(7));
 
         var duplicate = await Assert.ThrowsAsync<PostgresException>(() => InsertDocumentAsync(connectionString, DefaultCollection, Sha256(7)));
@@ -43,7 +41,7 @@ public sealed class SchemaTests(PostgresFixture postgres)
     [Fact]
     public async Task StatusColumnsAcceptOnlyKnownValues()
     {
-        var connectionString = await CreateMigratedDatabaseAsync();
+        var connectionString = await postgres.CreateMigratedDatabaseAsync();
         var documentId = await InsertDocumentAsync(connectionString, DefaultCollection, Sha256(2));
 
         var error = await Assert.ThrowsAsync<PostgresException>(() =>
@@ -55,7 +53,7 @@ public sealed class SchemaTests(PostgresFixture postgres)
     [Fact]
     public async Task UserNamesAreUniqueRegardlessOfCase()
     {
-        var connectionString = await CreateMigratedDatabaseAsync();
+        var connectionString = await postgres.CreateMigratedDatabaseAsync();
         await Sql.ExecuteAsync(connectionString, "INSERT INTO users (user_name, password_hash, role) VALUES ('Alice', 'h', 'admin')");
 
         var error = await Assert.ThrowsAsync<PostgresException>(() =>
@@ -67,7 +65,7 @@ public sealed class SchemaTests(PostgresFixture postgres)
     [Fact]
     public async Task DeletingADocumentDeletesItsContentChunksAndJobs()
     {
-        var connectionString = await CreateMigratedDatabaseAsync();
+        var connectionString = await postgres.CreateMigratedDatabaseAsync();
         var documentId = await InsertDocumentAsync(connectionString, DefaultCollection, Sha256(3));
         await Sql.ExecuteAsync(connectionString, $"""
             INSERT INTO document_contents (document_id, content) VALUES ('{documentId}', '\x0102');
@@ -82,14 +80,6 @@ public sealed class SchemaTests(PostgresFixture postgres)
     }
 
     private const string DefaultCollection = "(SELECT id FROM collections WHERE name = 'default')";
-
-    private async Task<string> CreateMigratedDatabaseAsync()
-    {
-        var connectionString = await postgres.CreateDatabaseAsync();
-        await new DatabaseMigrator(connectionString, Migration.LoadEmbedded(), NullLogger<DatabaseMigrator>.Instance)
-            .MigrateAsync().WaitAsync(Timeout);
-        return connectionString;
-    }
 
     private static async Task<Guid> InsertDocumentAsync(string connectionString, string collectionSql, byte[] sha256)
     {
