@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Rag.Core;
 using Rag.Core.VectorIndex;
+using Rag.Core.VectorIndex.Qdrant;
 
 namespace Rag.Tests.VectorIndex.Qdrant;
 
@@ -35,12 +37,26 @@ public sealed class QdrantDoubleFixture : IAsyncLifetime
             builder.Configuration.AddInMemoryCollection(settings);
         }
 
+        // As in every service: ServiceDefaults gives each HttpClient its resilience handler, so a test that a 4xx
+        // is not retried covers the whole outgoing pipeline.
+        builder.AddServiceDefaults();
         builder.AddQdrantVectorIndex(ResourceNames.QdrantHttpConnection);
         var host = builder.Build();
         _hosts.Add(host);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await host.StartAsync(timeout.Token);
         return host;
+    }
+
+    /// <summary>The collection a host's index uses.</summary>
+    public static string CollectionOf(IHost host) => host.Services.GetRequiredService<IOptions<QdrantOptions>>().Value.CollectionName;
+
+    /// <summary>A client that talks to the double directly, for inspecting what the index stored.</summary>
+    public HttpClient CreateInspectionClient()
+    {
+        var client = new HttpClient { BaseAddress = Qdrant.Endpoint, Timeout = TimeSpan.FromSeconds(10) };
+        client.DefaultRequestHeaders.Add("api-key", Qdrant.ApiKey);
+        return client;
     }
 
     public async Task DisposeAsync()
