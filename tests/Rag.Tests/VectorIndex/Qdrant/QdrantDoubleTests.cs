@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 
 namespace Rag.Tests.VectorIndex.Qdrant;
 
@@ -57,5 +58,61 @@ public sealed class QdrantDoubleTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Empty(_fixture.Qdrant.Violations);
+    }
+
+    [Theory]
+    [InlineData("""{"must":[{"key":"tags","match":{"value":"red"}}]}""", "1,2")]
+    [InlineData("""{"must":[{"key":"tags","match":{"any":["blue","green"]}}]}""", "2,3")]
+    [InlineData("""{"must_not":[{"key":"tags","match":{"value":"red"}}]}""", "3,4")]
+    [InlineData("""{"should":[{"key":"n","match":{"value":1}},{"has_id":[4]}]}""", "1,4")]
+    [InlineData("""{"must":[{"has_id":[1,2,3]}],"must_not":[{"should":[{"key":"tags","match":{"value":"blue"}}]}]}""", "1,3")]
+    [InlineData("""{"must":[{"key":"missing","match":{"value":"x"}}]}""", "")]
+    public async Task FiltersSelectThePointsQdrantWould(string filter, string expectedIds)
+    {
+        using var client = _fixture.CreateInspectionClient();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await SendAsync(client, HttpMethod.Put, "/collections/f", """{"vectors":{"size":2,"distance":"Cosine"}}""", cancel.Token);
+        await SendAsync(client, HttpMethod.Put, "/collections/f/points?wait=true", """
+            {"points":[
+              {"id":1,"vector":[1,0],"payload":{"tags":["red"],"n":1}},
+              {"id":2,"vector":[0.9,0.1],"payload":{"tags":["red","blue"],"n":2}},
+              {"id":3,"vector":[0,1],"payload":{"tags":["green"],"n":3}},
+              {"id":4,"vector":[-1,0],"payload":{"n":4}}]}
+            """, cancel.Token);
+
+        var result = await SendAsync(client, HttpMethod.Post, "/collections/f/points/query",
+            $$"""{"query":[1,0],"limit":10,"filter":{{filter}}}""", cancel.Token);
+
+        var ids = result.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("id").GetInt32()).Order();
+        Assert.Equal(expectedIds, string.Join(',', ids));
+        Assert.Empty(_fixture.Qdrant.Violations);
+    }
+
+    [Fact]
+    public async Task QueryScoresAreCosineSimilaritiesBestFirst()
+    {
+        using var client = _fixture.CreateInspectionClient();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await SendAsync(client, HttpMethod.Put, "/collections/s", """{"vectors":{"size":2,"distance":"Cosine"}}""", cancel.Token);
+        await SendAsync(client, HttpMethod.Put, "/collections/s/points?wait=true",
+            """{"points":[{"id":1,"vector":[3,4]},{"id":2,"vector":[0,2]},{"id":3,"vector":[-1,0]}]}""", cancel.Token);
+
+        var result = await SendAsync(client, HttpMethod.Post, "/collections/s/points/query", """{"query":[0,1],"limit":2}""", cancel.Token);
+
+        var points = result.GetProperty("points").EnumerateArray().ToList();
+        Assert.Equal([2, 1], points.Select(p => p.GetProperty("id").GetInt32()));
+        Assert.Equal(1.0, points[0].GetProperty("score").GetDouble(), 1e-6);
+        Assert.Equal(0.8, points[1].GetProperty("score").GetDouble(), 1e-6);
+        Assert.Empty(_fixture.Qdrant.Violations);
+    }
+
+    private static async Task<JsonElement> SendAsync(HttpClient client, HttpMethod method, string path, string body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        using var response = await client.SendAsync(request, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        Assert.True(response.IsSuccessStatusCode, $"{method} {path} answered {(int)response.StatusCode}: {text}");
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.GetProperty("result").Clone();
     }
 }
