@@ -25,8 +25,8 @@ internal sealed class QdrantRestClient(IHttpClientFactory httpClientFactory, str
 
     /// <summary>As <see cref="SendAsync"/>, but a 404 gives null: for reads of things that may not exist yet.</summary>
     public Task<JsonElement?> SendOrNotFoundAsync(
-        HttpMethod method, string pathAndQuery, CancellationToken cancellationToken = default)
-        => TrySendAsync(method, pathAndQuery, writeBody: null, notFoundIsNull: true, cancellationToken);
+        HttpMethod method, string pathAndQuery, Action<Utf8JsonWriter>? writeBody, CancellationToken cancellationToken = default)
+        => TrySendAsync(method, pathAndQuery, writeBody, notFoundIsNull: true, cancellationToken);
 
     private async Task<JsonElement?> TrySendAsync(
         HttpMethod method, string pathAndQuery, Action<Utf8JsonWriter>? writeBody, bool notFoundIsNull, CancellationToken cancellationToken)

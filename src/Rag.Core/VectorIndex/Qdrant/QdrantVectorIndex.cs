@@ -49,7 +49,7 @@ internal sealed partial class QdrantVectorIndex : IVectorIndex, IQdrantSnapshots
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
 
-        var info = await _qdrant.SendOrNotFoundAsync(HttpMethod.Get, _collectionPath, cancellationToken).ConfigureAwait(false);
+        var info = await _qdrant.SendOrNotFoundAsync(HttpMethod.Get, _collectionPath, writeBody: null, cancellationToken).ConfigureAwait(false);
         if (info is null)
         {
             info = await CreateCollectionAsync(model, dimension, cancellationToken).ConfigureAwait(false);
@@ -91,9 +91,10 @@ internal sealed partial class QdrantVectorIndex : IVectorIndex, IQdrantSnapshots
         Log.DocumentReplaced(_logger, documentId, points.Count);
     }
 
+    // A collection that does not exist yet holds no points: deleting, searching and counting in it are not errors.
     public async Task DeleteDocumentAsync(Guid documentId, CancellationToken cancellationToken = default)
     {
-        await _qdrant.SendAsync(HttpMethod.Post, _collectionPath + "/points/delete?wait=true",
+        await _qdrant.SendOrNotFoundAsync(HttpMethod.Post, _collectionPath + "/points/delete?wait=true",
             writer => WriteDeleteStalePoints(writer, documentId, []), cancellationToken).ConfigureAwait(false);
         Log.DocumentDeleted(_logger, documentId);
     }
@@ -108,16 +109,25 @@ internal sealed partial class QdrantVectorIndex : IVectorIndex, IQdrantSnapshots
             throw new ArgumentException("The query vector is empty.", nameof(vector));
         }
 
-        // An empty set allows no value at all, so nothing can match; Qdrant would reject an empty "any".
+        if (_description.Dimension is { } dimension && vector.Length != dimension)
+        {
+            throw new VectorIndexMismatchException($"The query vector has {vector.Length} dimensions; the index holds {dimension}.");
+        }
+
+        // An empty set allows no value at all: nothing can match, so Qdrant need not be asked.
         if (filter.CollectionIds is { Count: 0 } || filter.DocumentIds is { Count: 0 } || filter.Tags is { Count: 0 })
         {
             return [];
         }
 
-        var result = await _qdrant.SendAsync(HttpMethod.Post, _collectionPath + "/points/query",
+        var result = await _qdrant.SendOrNotFoundAsync(HttpMethod.Post, _collectionPath + "/points/query",
             writer => WriteQuery(writer, vector.Span, limit, filter), cancellationToken).ConfigureAwait(false);
+        if (result is null)
+        {
+            return [];
+        }
 
-        var points = result.GetProperty("points");
+        var points = result.Value.GetProperty("points");
         var matches = new List<VectorMatch>(points.GetArrayLength());
         foreach (var point in points.EnumerateArray())
         {
@@ -131,14 +141,14 @@ internal sealed partial class QdrantVectorIndex : IVectorIndex, IQdrantSnapshots
 
     public async Task<long> CountAsync(CancellationToken cancellationToken = default)
     {
-        var result = await _qdrant.SendAsync(HttpMethod.Post, _collectionPath + "/points/count",
+        var result = await _qdrant.SendOrNotFoundAsync(HttpMethod.Post, _collectionPath + "/points/count",
             writer =>
             {
                 writer.WriteStartObject();
                 writer.WriteBoolean("exact", true);
                 writer.WriteEndObject();
             }, cancellationToken).ConfigureAwait(false);
-        return result.GetProperty("count").GetInt64();
+        return result?.GetProperty("count").GetInt64() ?? 0;
     }
 
     public async Task<QdrantSnapshot> CreateSnapshotAsync(CancellationToken cancellationToken = default)

@@ -170,6 +170,36 @@ public sealed class QdrantVectorIndexTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ACollectionNotCreatedYetReadsAsEmptyButRefusesWrites()
+    {
+        var index = await _fixture.CreateIndexAsync();
+        var documentId = Guid.NewGuid();
+
+        Assert.Equal(0, await index.CountAsync(Timeout()));
+        Assert.Empty(await index.SearchAsync(RandomVector(new Random(1)), 3, VectorFilter.None, Timeout()));
+        await index.DeleteDocumentAsync(documentId, Timeout());
+        var error = await Assert.ThrowsAsync<QdrantException>(
+            () => index.ReplaceDocumentAsync(documentId, [Point(documentId, Guid.NewGuid(), new Random(2))], Timeout()));
+
+        Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
+        Assert.Contains("doesn't exist", error.Message, StringComparison.Ordinal);
+        AssertContractKept();
+    }
+
+    [Fact]
+    public async Task AQueryOfTheWrongDimensionIsRefusedBeforeItIsSent()
+    {
+        var index = await _fixture.CreateIndexAsync();
+        await index.EnsureCreatedAsync(Model, Dimension, Timeout());
+
+        await Assert.ThrowsAsync<VectorIndexMismatchException>(
+            () => index.SearchAsync(new float[Dimension + 1], 3, VectorFilter.None, Timeout()));
+
+        Assert.DoesNotContain(Qdrant.Requests, r => r.OperationId == "query_points");
+        AssertContractKept();
+    }
+
+    [Fact]
     public async Task AClientErrorSurfacesQdrantsMessageAndIsSentOnlyOnce()
     {
         // A collection made elsewhere with 3 dimensions; this index has not been told the dimension, so the
