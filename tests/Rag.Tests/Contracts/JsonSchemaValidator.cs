@@ -71,9 +71,6 @@ public sealed class JsonSchemaValidator
         return violations;
     }
 
-    /// <summary>The schema at a local reference such as "#/components/schemas/Filter".</summary>
-    public JsonElement Resolve(string reference) => ResolvePointer(Document, reference, reference);
-
     /// <summary>
     /// Walks <paramref name="schema"/> and every subschema in it, throwing on a keyword or format this validator does
     /// not implement; lets a test prove a whole contract file is understood before relying on it.

@@ -39,8 +39,6 @@ public sealed class OpenApiContract
 
     public static OpenApiContract Load(string path) => new(JsonSchemaValidator.Load(path, SchemaDialect.OpenApi30));
 
-    public IEnumerable<OpenApiOperation> Operations => _operations;
-
     public OpenApiOperation? FindOperation(string method, string path) =>
         _operations.FirstOrDefault(o => o.Method == method.ToUpperInvariant() && o.PathPattern.IsMatch(path));
 

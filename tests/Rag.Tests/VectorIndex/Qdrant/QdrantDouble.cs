@@ -81,11 +81,11 @@ public sealed class QdrantDouble : IAsyncDisposable
     }
 
     /// <summary>Creates a collection as another tool might have, bypassing the API, to set up mismatch cases.</summary>
-    public void SeedCollection(string name, int size, string distance = "Cosine", JsonObject? metadata = null)
+    public void SeedCollection(string name, int size, string distance = "Cosine")
     {
         lock (_gate)
         {
-            _collections[name] = new Collection(size, distance, metadata ?? []);
+            _collections[name] = new Collection(size, distance, []);
         }
     }
 

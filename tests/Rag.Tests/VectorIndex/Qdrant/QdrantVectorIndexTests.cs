@@ -214,7 +214,8 @@ public sealed class QdrantVectorIndexTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, error.StatusCode);
         Assert.True(error.IsClientError);
-        Assert.Contains("Vector dimension error: expected dim: 3, got 4", error.Message, StringComparison.Ordinal);
+        Assert.Equal("Wrong input: Vector dimension error: expected dim: 3, got 4", error.QdrantMessage);
+        Assert.Contains(error.QdrantMessage, error.Message, StringComparison.Ordinal);
         Assert.Contains("/points", error.Message, StringComparison.Ordinal);
         Assert.Single(Qdrant.Requests, r => r.OperationId == "upsert_points");
         AssertContractKept();
