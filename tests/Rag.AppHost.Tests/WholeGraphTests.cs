@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
@@ -39,7 +40,7 @@ public class WholeGraphTests
         [
             $"Parameters:admin-password={AdminPassword}",
             "Parameters:ai-key=not-used-offline",
-            $"Parameters:jwt-signing-key={new string('k', 64)}",
+            $"Parameters:jwt-signing-key={Convert.ToHexString(RandomNumberGenerator.GetBytes(32))}",
         ];
 
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Rag_AppHost>(args, cancellationToken)
