@@ -136,36 +136,67 @@ public sealed class LocalGraph : IAsyncDisposable
         Output = _options.Output,
     };
 
-    // The configuration keys below are exactly those the AppHost's WithReference and WithEnvironment produce.
-    private Dictionary<string, string?> CommonEnvironment() => new(_options.AdditionalEnvironment)
-    {
-        ["ASPNETCORE_ENVIRONMENT"] = _options.EnvironmentName,
-        ["DOTNET_ENVIRONMENT"] = _options.EnvironmentName,
-        [$"ConnectionStrings__{ResourceNames.Cache}"] = Redis.ConnectionString,
-        [$"ConnectionStrings__{ResourceNames.Database}"] = DatabaseConnectionString,
-    };
+    private Dictionary<string, string?> ApiEnvironment() => Environment(ResourceNames.Api);
 
-    private Dictionary<string, string?> ApiEnvironment()
+    private Dictionary<string, string?> IngestionEnvironment() => Environment(ResourceNames.Ingestion);
+
+    private Dictionary<string, string?> WebEnvironment() => Environment(ResourceNames.Web);
+
+    private Dictionary<string, string?> Environment(string service)
     {
-        var environment = CommonEnvironment();
-        environment["OTEL_SERVICE_NAME"] = ResourceNames.Api;
-        environment["Auth__SigningKey"] = Secrets.JwtSigningKey;
-        environment["Auth__BootstrapAdminPassword"] = Secrets.AdminPassword;
+        var environment = new Dictionary<string, string?>(_options.AdditionalEnvironment)
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = _options.EnvironmentName,
+            ["DOTNET_ENVIRONMENT"] = _options.EnvironmentName,
+            ["OTEL_SERVICE_NAME"] = service,
+        };
+        var references = new GraphReferences(Redis.ConnectionString, DatabaseConnectionString, Api?.Url, Secrets);
+        foreach (var (key, value) in AppHostEnvironment.For(service, references))
+        {
+            environment[key] = value;
+        }
+
         return environment;
     }
+}
 
-    private Dictionary<string, string?> IngestionEnvironment()
-    {
-        var environment = CommonEnvironment();
-        environment["OTEL_SERVICE_NAME"] = ResourceNames.Ingestion;
-        return environment;
-    }
+/// <summary>What the graph's services are wired to: the inputs of <see cref="AppHostEnvironment"/>.</summary>
+public sealed record GraphReferences(string CacheConnectionString, string DatabaseConnectionString, Uri? ApiUrl, LocalSecrets Secrets);
 
-    private Dictionary<string, string?> WebEnvironment()
+/// <summary>
+/// The configuration keys the AppHost gives each service (its WithReference and WithEnvironment calls), with local
+/// values. tests/Rag.Tests/Deployment checks these keys against aspire-manifest.json, so the two cannot drift apart.
+/// </summary>
+public static class AppHostEnvironment
+{
+    public static IReadOnlyDictionary<string, string?> For(string service, GraphReferences references)
     {
-        var environment = CommonEnvironment();
-        environment["OTEL_SERVICE_NAME"] = ResourceNames.Web;
-        environment[$"services__{ResourceNames.Api}__http__0"] = Api.Url.ToString().TrimEnd('/');
+        ArgumentNullException.ThrowIfNull(references);
+        var environment = new Dictionary<string, string?>();
+        if (service is ResourceNames.Api or ResourceNames.Ingestion)
+        {
+            environment[$"ConnectionStrings__{ResourceNames.Cache}"] = references.CacheConnectionString;
+            environment[$"ConnectionStrings__{ResourceNames.Database}"] = references.DatabaseConnectionString;
+
+            // The AppHost's model parameters; empty means the offline models. Taken from this process's environment.
+            foreach (var key in (string[])["AI__Endpoint", "AI__Key", "AI__ChatModel", "AI__EmbeddingModel"])
+            {
+                environment[key] = System.Environment.GetEnvironmentVariable(key) ?? string.Empty;
+            }
+        }
+
+        switch (service)
+        {
+            case ResourceNames.Api:
+                environment["Auth__SigningKey"] = references.Secrets.JwtSigningKey;
+                environment["Auth__BootstrapAdminPassword"] = references.Secrets.AdminPassword;
+                break;
+            case ResourceNames.Web:
+                environment[$"services__{ResourceNames.Api}__http__0"] = references.ApiUrl?.ToString().TrimEnd('/')
+                    ?? throw new InvalidOperationException("The web app is started after the API.");
+                break;
+        }
+
         return environment;
     }
 }

@@ -5,7 +5,6 @@ using Rag.Web.Components;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddRedisClient(ResourceNames.Cache);
 builder.AddRagApiClient();
 builder.Services.AddRazorComponents();
 
