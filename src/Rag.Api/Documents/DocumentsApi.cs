@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -161,7 +162,13 @@ public static partial class DocumentsApi
     }
 
     public static async Task<Ok<DocumentPageResponse>> ListAsync(
-        DocumentStore documents, string? collection, string? status, string? tag, int? page, int? pageSize, CancellationToken cancellationToken)
+        DocumentStore documents,
+        string? collection,
+        string? status,
+        string? tag,
+        int? page,
+        [FromQuery(Name = "page_size")] int? pageSize,
+        CancellationToken cancellationToken)
     {
         var query = new DocumentQuery(collection, status, tag, Math.Max(1, page ?? 1), Math.Clamp(pageSize ?? 20, 1, 100));
         var result = await documents.ListAsync(query, cancellationToken);
