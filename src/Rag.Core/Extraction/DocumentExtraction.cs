@@ -35,6 +35,11 @@ public static class DocumentExtraction
             throw new ExtractionException($"Documents of type '{contentType}' are not supported.");
         }
 
+        if (content.IsEmpty)
+        {
+            throw new ExtractionException("The document is empty.");
+        }
+
         if (content.Length > options.MaxInputBytes)
         {
             throw new ExtractionException($"The document is {content.Length:N0} bytes, more than the limit of {options.MaxInputBytes:N0}.");

@@ -254,8 +254,8 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
         Assert.Equal(9, document.Blocks.Max(b => b.Page));
         AssertInOrder(document,
         [
-            ("dot draws directed graphs. It works well on directed acyclic graphs", 1),
             ("Thus, they largely share all of the same command-line options.", 1),
+            ("dot draws directed graphs. It works well on directed acyclic graphs", 1),
             ("Graphviz uses an extensible plugin mechanism for its output renderers", 2),
             ("weight=val where val is the cost of the edge.", 6),
             ("Applications of graph visualization", 9),

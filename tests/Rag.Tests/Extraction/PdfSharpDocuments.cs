@@ -1,3 +1,4 @@
+using PdfSharp;
 using PdfSharp.Drawing;
 using PdfSharp.Fonts;
 using PdfSharp.Pdf;
@@ -47,6 +48,8 @@ internal static class PdfSharpDocuments
     {
         lock (FontSetup)
         {
+            // PDFsharp 6.5 refuses to work until a license is chosen; it is used only here, to make test input.
+            PdfSharpLicense.SetAgplLicense();
             GlobalFontSettings.FontResolver ??= new SegoeWpFontResolver();
         }
     }

@@ -14,7 +14,8 @@ internal sealed class JsonExtractor : IDocumentExtractor
         var blocks = new BlockCollector(options);
         var reader = new Utf8JsonReader(TextDecoding.WithoutUtf8Bom(content.Span), new JsonReaderOptions
         {
-            MaxDepth = options.MaxJsonDepth,
+            // One more than our limit, so that our own, clearer depth check fires first.
+            MaxDepth = options.MaxJsonDepth + 1,
             CommentHandling = JsonCommentHandling.Skip,
             AllowTrailingCommas = true,
         });
@@ -34,6 +35,11 @@ internal sealed class JsonExtractor : IDocumentExtractor
                         propertyName = reader.GetString();
                         break;
                     case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                        if (containers.Count >= options.MaxJsonDepth)
+                        {
+                            throw new ExtractionException($"The JSON nests deeper than the limit of {options.MaxJsonDepth} levels.");
+                        }
+
                         containers.Add((containers.Count == 0 ? "" : ChildPath(containers, ref propertyName), 0, reader.TokenType == JsonTokenType.StartArray));
                         break;
                     case JsonTokenType.EndObject or JsonTokenType.EndArray:
@@ -56,10 +62,6 @@ internal sealed class JsonExtractor : IDocumentExtractor
                         break;
                 }
             }
-        }
-        catch (JsonException ex) when (reader.CurrentDepth >= options.MaxJsonDepth)
-        {
-            throw new ExtractionException($"The JSON nests deeper than the limit of {options.MaxJsonDepth} levels.", ex);
         }
         catch (JsonException ex)
         {

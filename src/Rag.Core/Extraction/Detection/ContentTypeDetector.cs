@@ -14,13 +14,13 @@ public static class ContentTypeDetector
     // Signatures of common formats we do not extract, so the refusal can name what the file is.
     private static readonly (byte[] Magic, string Description)[] KnownBinaryFormats =
     [
-        ("\x89PNG"u8.ToArray(), "a PNG image"),
+        ([0x89, (byte)'P', (byte)'N', (byte)'G'], "a PNG image"),
         ([0xFF, 0xD8, 0xFF], "a JPEG image"),
         ("GIF8"u8.ToArray(), "a GIF image"),
         ([0x1F, 0x8B], "a gzip-compressed file"),
         ([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1], "a legacy Microsoft Office (OLE) file such as .doc"),
         ("{\\rtf"u8.ToArray(), "an RTF document"),
-        ("7z\xBC\xAF\x27\x1C"u8.ToArray(), "a 7-Zip archive"),
+        ([(byte)'7', (byte)'z', 0xBC, 0xAF, 0x27, 0x1C], "a 7-Zip archive"),
         ("Rar!"u8.ToArray(), "a RAR archive"),
         ([0x7F, (byte)'E', (byte)'L', (byte)'F'], "an executable (ELF) file"),
         ("MZ"u8.ToArray(), "a Windows executable"),

@@ -29,8 +29,6 @@ internal sealed class PdfFile
 
     public PdfDictionary Trailer { get; private set; } = [];
 
-    public DecodeBudget Budget => _budget;
-
     public static PdfFile Open(ReadOnlyMemory<byte> content, DecodeBudget budget, CancellationToken cancellationToken)
     {
         var header = content.Span[..Math.Min(1024, content.Length)].IndexOf("%PDF-"u8);

@@ -15,15 +15,6 @@ internal sealed class PdfLexer(ReadOnlyMemory<byte> data, int position = 0)
 
     public int Position { get; set; } = position;
 
-    public bool AtEnd
-    {
-        get
-        {
-            SkipWhitespaceAndComments();
-            return Position >= Data.Length;
-        }
-    }
-
     public static bool IsWhitespace(byte b) => b is 0 or 9 or 10 or 12 or 13 or 32;
 
     public static bool IsDelimiter(byte b) => b is (byte)'(' or (byte)')' or (byte)'<' or (byte)'>' or (byte)'[' or (byte)']' or (byte)'{' or (byte)'}' or (byte)'/' or (byte)'%';
