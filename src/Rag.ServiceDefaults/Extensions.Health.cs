@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -34,8 +33,10 @@ public static partial class Extensions
     {
         ArgumentNullException.ThrowIfNull(app);
 
-        // See the comment at the top of Extensions.cs for why these are mapped in every environment.
+        // See the comment at the top of Extensions.cs for why these are mapped in every environment, and open to
+        // anonymous callers even when a service requires authentication by default.
         app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions { ResponseWriter = HealthResponseWriter.WriteAsync })
+            .AllowAnonymous()
             .SuppressTracing();
 
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
@@ -43,6 +44,7 @@ public static partial class Extensions
             Predicate = registration => registration.Tags.Contains(HealthCheckTags.Live),
             ResponseWriter = HealthResponseWriter.WriteAsync,
         })
+            .AllowAnonymous()
             .SuppressTracing();
 
         return app;

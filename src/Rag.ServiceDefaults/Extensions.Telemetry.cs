@@ -22,10 +22,11 @@ public static partial class Extensions
         });
 
         var applicationName = builder.Environment.ApplicationName;
-        // OTEL_SERVICE_NAME (set by Aspire and Kubernetes) wins; otherwise the service is named after its assembly.
-        Action<ResourceBuilder> configureResource = string.IsNullOrWhiteSpace(builder.Configuration["OTEL_SERVICE_NAME"])
-            ? resource => resource.AddService(applicationName)
-            : _ => { };
+        // A name from OTEL_SERVICE_NAME (set by Aspire and Kubernetes) or OTEL_RESOURCE_ATTRIBUTES wins; otherwise the
+        // service is named after its assembly rather than the SDK's "unknown_service".
+        var serviceNamed = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_SERVICE_NAME"])
+            || (builder.Configuration["OTEL_RESOURCE_ATTRIBUTES"]?.Contains("service.name=", StringComparison.Ordinal) ?? false);
+        Action<ResourceBuilder> configureResource = serviceNamed ? _ => { } : resource => resource.AddService(applicationName);
 
         builder.Services.ConfigureOpenTelemetryLoggerProvider(logging => logging.ConfigureResource(configureResource));
         builder.Services.ConfigureTracerProvider(tracing => tracing

@@ -2,6 +2,7 @@ using Polly;
 
 namespace Rag.ServiceDefaults.Resilience;
 
+// Only the asynchronous path is wrapped: synchronous HttpClient.Send cannot await Polly's delays, and no Rag code uses it.
 internal sealed class ResilienceHandler(ResiliencePipeline<HttpResponseMessage> pipeline) : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

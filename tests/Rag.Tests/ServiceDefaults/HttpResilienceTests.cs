@@ -13,11 +13,12 @@ public sealed class HttpResilienceTests
     private const string RetryLogCategory = "Rag.ServiceDefaults.Resilience.HttpResiliencePipelines";
 
     [Fact]
-    public async Task Get_is_retried_after_503_and_returns_the_success()
+    public async Task Get_is_retried_after_503_and_the_failed_response_is_disposed()
     {
         await using var server = await ScriptedServer.StartAsync();
         server.ThenStatus(503);
-        using var clients = CreateClients();
+        var attempts = new ResponseRecorder();
+        using var clients = CreateClients(configureServices: services => services.AddHttpClient("scripted").AddHttpMessageHandler(() => attempts));
 
         using var response = await clients.Create(server).GetAsync("/documents");
 
@@ -25,6 +26,23 @@ public sealed class HttpResilienceTests
         Assert.Equal(2, server.Received.Count);
         var retry = Assert.Single(clients.Logs.Entries, entry => entry.Category == RetryLogCategory);
         Assert.Equal("HTTP 503", retry.State["Outcome"]);
+        Assert.Equal([HttpStatusCode.ServiceUnavailable, HttpStatusCode.OK], attempts.Responses.Select(attempt => attempt.StatusCode));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => attempts.Responses[0].Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_total_timeout_bounds_all_attempts()
+    {
+        await using var server = await ScriptedServer.StartAsync();
+        server.ThenHang().ThenHang().ThenHang().ThenHang();
+        using var clients = CreateClients(new()
+        {
+            ["HttpResilience:AttemptTimeout"] = "00:00:00.200",
+            ["HttpResilience:TotalRequestTimeout"] = "00:00:00.300",
+        });
+
+        await Assert.ThrowsAsync<Polly.Timeout.TimeoutRejectedException>(() => clients.Create(server).GetAsync("/documents"));
+        Assert.InRange(server.Received.Count, 1, 2);
     }
 
     [Fact]
@@ -161,7 +179,7 @@ public sealed class HttpResilienceTests
         Assert.Contains("AttemptTimeout", failure.Message, StringComparison.Ordinal);
     }
 
-    private static TestClients CreateClients(Dictionary<string, string?>? overrides = null)
+    private static TestClients CreateClients(Dictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Production });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -174,7 +192,23 @@ public sealed class HttpResilienceTests
         var logs = new RecordingLoggerProvider();
         builder.Logging.AddProvider(logs);
         builder.AddServiceDefaults();
+        configureServices?.Invoke(builder.Services);
         return new TestClients(builder.Build(), logs);
+    }
+
+    // Sits inside the resilience handler (a client's own handlers come after the defaults), so it sees every attempt.
+    private sealed class ResponseRecorder : DelegatingHandler
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<HttpResponseMessage> responses = new();
+
+        public IReadOnlyList<HttpResponseMessage> Responses => [.. responses];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            responses.Enqueue(response);
+            return response;
+        }
     }
 
     private sealed class TestClients(IHost host, RecordingLoggerProvider logs) : IDisposable
