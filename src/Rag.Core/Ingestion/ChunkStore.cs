@@ -106,11 +106,11 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
 
     /// <summary>The chunks of one document embedded with <paramref name="model"/> (none when it was deleted), for keeping a vector index current.</summary>
     public IAsyncEnumerable<VectorPoint> ReadPointsAsync(string model, Guid documentId, CancellationToken cancellationToken = default) =>
-        ReadPointsAsync(model, documentId, cancellationToken);
+        QueryPointsAsync(model, documentId, cancellationToken);
 
     /// <summary>Every chunk embedded with <paramref name="model"/>, for loading or rebuilding a vector index.</summary>
     public IAsyncEnumerable<VectorPoint> ReadAllPointsAsync(string model, CancellationToken cancellationToken = default) =>
-        ReadPointsAsync(model, documentId: null, cancellationToken);
+        QueryPointsAsync(model, documentId: null, cancellationToken);
 
     /// <summary>How many chunks embedded with <paramref name="model"/> each document has: what a vector index should hold.</summary>
     public async Task<Dictionary<Guid, int>> CountPointsByDocumentAsync(string model, CancellationToken cancellationToken = default)
@@ -128,7 +128,7 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
         return counts;
     }
 
-    private async IAsyncEnumerable<VectorPoint> ReadPointsAsync(
+    private async IAsyncEnumerable<VectorPoint> QueryPointsAsync(
         string model, Guid? documentId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
