@@ -204,6 +204,9 @@ internal sealed class RedisConnection : IAsyncDisposable
         {
             // A command taken off the queue while the connection failed must not be left waiting.
             FailPending();
+
+            // The connection has failed by now; completing with the reason skips flushing to a dead stream.
+            await _output.CompleteAsync(_failure).ConfigureAwait(false);
         }
     }
 
@@ -230,6 +233,10 @@ internal sealed class RedisConnection : IAsyncDisposable
         catch (Exception exception)
         {
             Fail(exception);
+        }
+        finally
+        {
+            await _input.CompleteAsync().ConfigureAwait(false);
         }
     }
 
