@@ -110,6 +110,25 @@ public sealed class RedisFailureTests
     }
 
     [Fact]
+    public async Task A_cancelled_command_does_not_misalign_later_replies()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var client = RedisClientFactory.Create(server.ConnectionString);
+        await using var admin = RedisClientFactory.Create(server.ConnectionString);
+        await client.SetAsync("a", "1");
+        await client.SetAsync("b", "2");
+
+        await admin.ExecuteAsync("CLIENT", ["PAUSE", 500, "ALL"]);
+        using (var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetStringAsync("a", cancel.Token));
+        }
+
+        // The abandoned GET's reply still arrives first and must be discarded, not handed to this caller.
+        Assert.Equal("2", await client.GetStringAsync("b").WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
     public async Task Unreachable_server_is_a_connection_error()
     {
         await using var client = RedisClientFactory.Create($"127.0.0.1:{FreePort.GetFreeTcpPort()}");
