@@ -58,11 +58,12 @@ internal sealed class RedisConnection : IAsyncDisposable
         connectTimeout.CancelAfter(settings.ConnectTimeout);
 
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Stream? stream = null;
         RedisConnection? connection = null;
         try
         {
             await socket.ConnectAsync(target.Host, target.Port, connectTimeout.Token).ConfigureAwait(false);
-            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            stream = new NetworkStream(socket, ownsSocket: true);
             if (target.Ssl)
             {
                 var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
@@ -89,6 +90,11 @@ internal sealed class RedisConnection : IAsyncDisposable
             }
             else
             {
+                if (stream is not null)
+                {
+                    await stream.DisposeAsync().ConfigureAwait(false);
+                }
+
                 socket.Dispose();
             }
 
