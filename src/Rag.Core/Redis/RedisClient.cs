@@ -50,10 +50,13 @@ internal sealed class RedisClient : IRedisClient
                 connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var reply = connection.SendAsync(new RedisCommand(command, arguments, _settings.CommandTimeout));
-            var result = cancellationToken.CanBeCanceled
-                ? await reply.WaitAsync(cancellationToken).ConfigureAwait(false)
-                : await reply.ConfigureAwait(false);
+            var pending = new RedisCommand(command, arguments, _settings.CommandTimeout);
+            RedisResult result;
+            using (pending.CancelWith(cancellationToken))
+            {
+                result = await connection.SendAsync(pending).ConfigureAwait(false);
+            }
+
             Record(command, started, failed: false);
             return result;
         }
@@ -87,10 +90,12 @@ internal sealed class RedisClient : IRedisClient
             }
 
             connection ??= await RedisConnection.ConnectAsync(_settings, pushHandler: null, cancellationToken).ConfigureAwait(false);
-            var result = await connection
-                .SendAsync(new RedisCommand(command, arguments, _settings.CommandTimeout + blockTime))
-                .WaitAsync(cancellationToken)
-                .ConfigureAwait(false);
+            var pending = new RedisCommand(command, arguments, _settings.CommandTimeout + blockTime);
+            RedisResult result;
+            using (pending.CancelWith(cancellationToken))
+            {
+                result = await connection.SendAsync(pending).ConfigureAwait(false);
+            }
 
             if (!_disposed && _idleBlockingConnections.Count < _options.BlockingConnectionPoolSize)
             {

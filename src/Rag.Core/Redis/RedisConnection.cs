@@ -58,11 +58,12 @@ internal sealed class RedisConnection : IAsyncDisposable
         connectTimeout.CancelAfter(settings.ConnectTimeout);
 
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Stream? stream = null;
         RedisConnection? connection = null;
         try
         {
             await socket.ConnectAsync(target.Host, target.Port, connectTimeout.Token).ConfigureAwait(false);
-            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            stream = new NetworkStream(socket, ownsSocket: true);
             if (target.Ssl)
             {
                 var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
@@ -89,6 +90,11 @@ internal sealed class RedisConnection : IAsyncDisposable
             }
             else
             {
+                if (stream is not null)
+                {
+                    await stream.DisposeAsync().ConfigureAwait(false);
+                }
+
                 socket.Dispose();
             }
 
@@ -204,6 +210,9 @@ internal sealed class RedisConnection : IAsyncDisposable
         {
             // A command taken off the queue while the connection failed must not be left waiting.
             FailPending();
+
+            // The connection has failed by now; completing with the reason skips flushing to a dead stream.
+            await _output.CompleteAsync(_failure).ConfigureAwait(false);
         }
     }
 
@@ -230,6 +239,10 @@ internal sealed class RedisConnection : IAsyncDisposable
         catch (Exception exception)
         {
             Fail(exception);
+        }
+        finally
+        {
+            await _input.CompleteAsync().ConfigureAwait(false);
         }
     }
 

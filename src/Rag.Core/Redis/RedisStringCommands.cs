@@ -28,20 +28,15 @@ public static class RedisStringCommands
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var arguments = new List<RedisValue>(5) { key, value };
-        if (expiry is { } ttl)
+        RedisValue[] arguments = (expiry, condition) switch
         {
-            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ttl, TimeSpan.Zero, nameof(expiry));
-            arguments.Add("PX");
-            arguments.Add((long)Math.Ceiling(ttl.TotalMilliseconds));
-        }
+            (null, SetCondition.Always) => [key, value],
+            (null, _) => [key, value, ConditionFlag(condition)],
+            ({ } ttl, SetCondition.Always) => [key, value, "PX", ToMilliseconds(ttl)],
+            ({ } ttl, _) => [key, value, "PX", ToMilliseconds(ttl), ConditionFlag(condition)],
+        };
 
-        if (condition != SetCondition.Always)
-        {
-            arguments.Add(condition == SetCondition.IfNotExists ? "NX" : "XX");
-        }
-
-        var reply = await client.ExecuteAsync("SET", [.. arguments], cancellationToken).ConfigureAwait(false);
+        var reply = await client.ExecuteAsync("SET", arguments, cancellationToken).ConfigureAwait(false);
         return !reply.IsNull;
     }
 
@@ -94,5 +89,13 @@ public static class RedisStringCommands
     {
         ArgumentNullException.ThrowIfNull(pairs);
         await Task.WhenAll(pairs.Select(pair => client.SetAsync(pair.Key, pair.Value, expiry, cancellationToken: cancellationToken))).ConfigureAwait(false);
+    }
+
+    private static string ConditionFlag(SetCondition condition) => condition == SetCondition.IfNotExists ? "NX" : "XX";
+
+    private static long ToMilliseconds(TimeSpan expiry)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(expiry, TimeSpan.Zero, nameof(expiry));
+        return (long)Math.Ceiling(expiry.TotalMilliseconds);
     }
 }

@@ -92,10 +92,11 @@ public readonly struct RedisValue
         return written;
     }
 
+    // Bytes first, so default(RedisValue) is the empty value rather than a null string.
     private enum Kind : byte
     {
-        Text,
         Bytes,
+        Text,
         Integer,
     }
 }

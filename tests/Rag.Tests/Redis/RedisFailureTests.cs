@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using Rag.Core.Redis;
+using Rag.LocalHost.Processes;
+
+namespace Rag.Tests.Redis;
+
+public sealed class RedisFailureTests
+{
+    private const string Password = "correct-horse-battery";
+
+    [Fact]
+    public async Task Wrong_password_fails_authentication_without_revealing_it()
+    {
+        await using var server = await RedisServer.StartAsync(new RedisServerOptions { Password = Password });
+        await using var client = RedisClientFactory.Create($"{server.Host}:{server.Port},password=not-the-password");
+
+        var error = await Assert.ThrowsAsync<RedisAuthenticationException>(() => client.PingAsync());
+
+        Assert.Contains("authentication failed", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("not-the-password", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_password_fails_authentication_saying_one_is_required()
+    {
+        await using var server = await RedisServer.StartAsync(new RedisServerOptions { Password = Password });
+        await using var client = RedisClientFactory.Create($"{server.Host}:{server.Port}");
+
+        var error = await Assert.ThrowsAsync<RedisAuthenticationException>(() => client.PingAsync());
+
+        Assert.Contains("authentication failed", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("requires a password", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Right_password_and_database_selection_work()
+    {
+        await using var server = await RedisServer.StartAsync(new RedisServerOptions { Password = Password });
+        await using var client = RedisClientFactory.Create(server.ConnectionString + ",defaultDatabase=2");
+        await using var database0 = RedisClientFactory.Create(server.ConnectionString);
+
+        await client.SetAsync("only-in-db2", "yes");
+
+        Assert.Equal("yes", await client.GetStringAsync("only-in-db2"));
+        Assert.Null(await database0.GetStringAsync("only-in-db2"));
+    }
+
+    [Fact]
+    public async Task A_command_that_gets_no_reply_times_out_and_the_client_recovers()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var options = new RedisClientOptions { CommandTimeout = TimeSpan.FromMilliseconds(300), ReconnectBaseDelay = TimeSpan.FromMilliseconds(10) };
+        await using var client = RedisClientFactory.Create(server.ConnectionString, options);
+        await using var admin = RedisClientFactory.Create(server.ConnectionString);
+        await client.SetAsync("k", "v");
+
+        // Holds every other client's commands for 1.5 s, as a stalled server would.
+        await admin.ExecuteAsync("CLIENT", ["PAUSE", 1500, "ALL"]);
+        var error = await Assert.ThrowsAsync<RedisTimeoutException>(() => client.GetAsync("k"));
+        Assert.Contains("GET", error.Message, StringComparison.Ordinal);
+
+        await admin.ExecuteAsync("CLIENT", ["UNPAUSE"]);
+        Assert.Equal("v", await RetryAsync(() => client.GetStringAsync("k")));
+    }
+
+    [Fact]
+    public async Task Stopped_server_fails_commands_fast_and_the_same_client_recovers_after_restart()
+    {
+        await using var server = await RedisServer.StartAsync(new RedisServerOptions { Persistent = true });
+        var options = new RedisClientOptions
+        {
+            CommandTimeout = TimeSpan.FromSeconds(20),
+            ReconnectBaseDelay = TimeSpan.FromMilliseconds(20),
+            ReconnectMaxDelay = TimeSpan.FromMilliseconds(500),
+        };
+        await using var client = RedisClientFactory.Create(server.ConnectionString, options);
+        await client.SetAsync("survives", "restart");
+
+        await server.StopAsync();
+        var watch = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<RedisConnectionException>(() => client.GetAsync("survives"));
+        await Assert.ThrowsAsync<RedisConnectionException>(() => client.GetAsync("survives"));
+        watch.Stop();
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"Failing took {watch.Elapsed}; it should not wait for the 20 s command timeout.");
+
+        await server.RestartAsync();
+        Assert.Equal("restart", await RetryAsync(() => client.GetStringAsync("survives")));
+    }
+
+    [Fact]
+    public async Task In_flight_commands_fail_fast_when_the_server_dies()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var options = new RedisClientOptions { CommandTimeout = TimeSpan.FromSeconds(20), ReconnectBaseDelay = TimeSpan.FromMilliseconds(20) };
+        await using var client = RedisClientFactory.Create(server.ConnectionString, options);
+        await using var admin = RedisClientFactory.Create(server.ConnectionString);
+        await client.PingAsync();
+
+        // Paused, the server holds the GET; killing it must fail the GET at once rather than after 20 s.
+        await admin.ExecuteAsync("CLIENT", ["PAUSE", 15000, "ALL"]);
+        var inFlight = client.GetAsync("k");
+        await Task.Delay(100);
+        server.Kill();
+
+        var error = await Assert.ThrowsAsync<RedisConnectionException>(() => inFlight.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Contains("lost", error.Message, StringComparison.Ordinal);
+
+        await server.RestartAsync(clearData: true);
+        Assert.Null(await RetryAsync(() => client.GetAsync("k")));
+    }
+
+    [Fact]
+    public async Task A_cancelled_command_does_not_misalign_later_replies()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var client = RedisClientFactory.Create(server.ConnectionString);
+        await using var admin = RedisClientFactory.Create(server.ConnectionString);
+        await client.SetAsync("a", "1");
+        await client.SetAsync("b", "2");
+
+        await admin.ExecuteAsync("CLIENT", ["PAUSE", 500, "ALL"]);
+        using (var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetStringAsync("a", cancel.Token));
+        }
+
+        // The abandoned GET's reply still arrives first and must be discarded, not handed to this caller.
+        Assert.Equal("2", await client.GetStringAsync("b").WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task Unreachable_server_is_a_connection_error()
+    {
+        await using var client = RedisClientFactory.Create($"127.0.0.1:{FreePort.GetFreeTcpPort()}");
+
+        var error = await Assert.ThrowsAsync<RedisConnectionException>(() => client.PingAsync());
+
+        Assert.Contains("127.0.0.1", error.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> action)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            try
+            {
+                return await action();
+            }
+            catch (RedisException) when (!timeout.IsCancellationRequested)
+            {
+                await Task.Delay(20, timeout.Token);
+            }
+        }
+    }
+}

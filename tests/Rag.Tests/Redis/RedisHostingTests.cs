@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Rag.Core.Redis;
+using Rag.LocalHost.Processes;
+
+namespace Rag.Tests.Redis;
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisHostingTests(RedisServerFixture fixture)
+{
+    [Fact]
+    public void Missing_connection_string_is_a_clear_startup_error()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddRedisClient("cache"));
+
+        Assert.Contains("ConnectionStrings:cache", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Malformed_connection_string_names_the_problem_without_the_password()
+    {
+        var builder = CreateBuilder("localhost:6379,password=hunter2,bogus=1");
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddRedisClient("cache"));
+
+        Assert.Contains("bogus", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invalid_options_fail_at_start()
+    {
+        var builder = CreateBuilder(fixture.Server.ConnectionString);
+        builder.Configuration["Redis:ReconnectBaseDelay"] = "00:00:05";
+        builder.Configuration["Redis:ReconnectMaxDelay"] = "00:00:01";
+        builder.AddRedisClient("cache");
+        using var host = builder.Build();
+
+        await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+    }
+
+    [Fact]
+    public async Task Registers_a_working_singleton_client_with_options_from_configuration()
+    {
+        var builder = CreateBuilder(fixture.Server.ConnectionString);
+        builder.Configuration["Redis:CommandTimeout"] = "00:00:03";
+        builder.AddRedisClient("cache");
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        var client = host.Services.GetRequiredService<IRedisClient>();
+
+        Assert.Same(client, host.Services.GetRequiredService<IRedisClient>());
+        Assert.Equal(TimeSpan.FromSeconds(3), host.Services.GetRequiredService<IOptions<RedisClientOptions>>().Value.CommandTimeout);
+        await client.PingAsync();
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Health_check_is_healthy_when_redis_answers()
+    {
+        using var host = BuildHost(fixture.Server.ConnectionString);
+
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
+        Assert.Equal(HealthStatus.Healthy, report.Entries["redis"].Status);
+    }
+
+    [Fact]
+    public async Task Health_check_is_unhealthy_quickly_when_nothing_listens()
+    {
+        using var host = BuildHost($"127.0.0.1:{FreePort.GetFreeTcpPort()}");
+
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync().WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(HealthStatus.Unhealthy, report.Entries["redis"].Status);
+    }
+
+    [Fact]
+    public async Task Health_check_is_unhealthy_within_its_timeout_when_redis_hangs()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var admin = RedisClientFactory.Create(server.ConnectionString);
+        using var host = BuildHost(server.ConnectionString);
+        await admin.ExecuteAsync("CLIENT", ["PAUSE", 10000, "ALL"]);
+
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync().WaitAsync(TimeSpan.FromSeconds(6));
+
+        Assert.Equal(HealthStatus.Unhealthy, report.Entries["redis"].Status);
+        Assert.Contains("PING", report.Entries["redis"].Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Emits_a_span_and_metrics_per_command_without_values()
+    {
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == RedisTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var measurements = new ConcurrentQueue<(string Instrument, string? Operation)>();
+        using var meterListener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == RedisTelemetry.Name)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        meterListener.SetMeasurementEventCallback<long>((instrument, _, tags, _) => measurements.Enqueue((instrument.Name, Operation(tags))));
+        meterListener.SetMeasurementEventCallback<double>((instrument, _, tags, _) => measurements.Enqueue((instrument.Name, Operation(tags))));
+        meterListener.Start();
+        var key = $"telemetry:{Guid.NewGuid():N}";
+
+        await fixture.Client.SetAsync(key, "secret-value");
+        await Assert.ThrowsAsync<RedisServerException>(() => fixture.Client.ExecuteAsync("HGET", [key, "f"]));
+
+        var set = Assert.Single(spans, span => span.OperationName == "SET" && span.Status == ActivityStatusCode.Unset);
+        Assert.Equal("redis", set.GetTagItem("db.system"));
+        Assert.Equal("SET", set.GetTagItem("db.operation"));
+        Assert.DoesNotContain(set.Tags, tag => tag.Value is { } value && (value.Contains(key, StringComparison.Ordinal) || value.Contains("secret-value", StringComparison.Ordinal)));
+        Assert.Contains(spans, span => span.OperationName == "HGET" && span.Status == ActivityStatusCode.Error);
+        Assert.Contains(("rag.redis.commands", "SET"), measurements);
+        Assert.Contains(("rag.redis.command.duration", "SET"), measurements);
+        Assert.Contains(("rag.redis.command.failures", "HGET"), measurements);
+    }
+
+    private static string? Operation(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == "db.operation")
+            {
+                return tag.Value as string;
+            }
+        }
+
+        return null;
+    }
+
+    private static HostApplicationBuilder CreateBuilder(string connectionString)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration["ConnectionStrings:cache"] = connectionString;
+        return builder;
+    }
+
+    private static IHost BuildHost(string connectionString)
+    {
+        var builder = CreateBuilder(connectionString);
+        builder.AddRedisClient("cache");
+        return builder.Build();
+    }
+}
