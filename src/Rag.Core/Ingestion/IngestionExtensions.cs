@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Rag.Core;
 using Rag.Core.Documents;
 using Rag.Core.Extraction;
 using Rag.Core.Ingestion;
@@ -11,7 +13,8 @@ public static class IngestionExtensions
 {
     /// <summary>
     /// Documents, jobs and their queue, and the indexing pipeline, over the database and Redis client registered
-    /// by <c>AddRagDatabase</c> and <c>AddRedisClient</c>.
+    /// by <c>AddRagDatabase</c> and <c>AddRedisClient</c>. With <c>ConnectionStrings:qdrant_http</c> configured, Qdrant is
+    /// the shared vector index the workers write; otherwise each API replica keeps an in-process index (<c>AddVectorSearch</c>).
     /// </summary>
     public static TBuilder AddDocumentIngestion<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -25,6 +28,14 @@ public static class IngestionExtensions
         builder.Services.AddSingleton<JobQueue>();
         builder.Services.AddSingleton<IndexEvents>();
         builder.Services.AddSingleton<DocumentIndexer>();
+        if (builder.HasQdrant())
+        {
+            builder.AddQdrantVectorIndex(ResourceNames.QdrantHttpConnection);
+        }
+
         return builder;
     }
+
+    internal static bool HasQdrant(this IHostApplicationBuilder builder) =>
+        !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(ResourceNames.QdrantHttpConnection));
 }

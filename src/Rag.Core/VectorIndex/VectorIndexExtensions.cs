@@ -8,18 +8,24 @@ namespace Microsoft.Extensions.Hosting;
 public static class VectorIndexExtensions
 {
     /// <summary>
-    /// The vector index searches read from, and hybrid retrieval over it: this replica's in-process index, loaded
-    /// from PostgreSQL and kept current from index events (readiness waits for the first load).
+    /// Hybrid retrieval over the vector index: Qdrant when <c>AddDocumentIngestion</c> found it configured, otherwise
+    /// this replica's in-process index, loaded from PostgreSQL and kept current from index events (readiness waits
+    /// for the first load).
     /// </summary>
     public static TBuilder AddVectorSearch<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<HybridRetriever>();
+        if (builder.HasQdrant())
+        {
+            return builder;
+        }
+
         builder.Services.AddSingleton<InProcessVectorIndex>();
         builder.Services.AddSingleton<IVectorIndex>(services => services.GetRequiredService<InProcessVectorIndex>());
         builder.Services.AddSingleton<InProcessIndexSynchronizer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<InProcessIndexSynchronizer>());
         builder.Services.AddHealthChecks().AddCheck<InProcessIndexSynchronizer>("vector-index");
-        builder.Services.AddSingleton<HybridRetriever>();
         return builder;
     }
 }

@@ -11,7 +11,7 @@ namespace Rag.Core.VectorIndex.Qdrant;
 /// chunk ids, with the document, collection and tags in the payload for filtering. The embedding model and
 /// dimension are kept in the collection's metadata so vectors of another model are refused, not mixed.
 /// </summary>
-internal sealed partial class QdrantVectorIndex : IVectorIndex, IQdrantSnapshots
+internal sealed partial class QdrantVectorIndex : ISharedVectorIndex, IQdrantSnapshots
 {
     internal const string Kind = "qdrant";
     internal const string ModelMetadataKey = "rag_embedding_model";

@@ -13,7 +13,7 @@ namespace Microsoft.Extensions.Hosting;
 public static class QdrantVectorIndexExtensions
 {
     /// <summary>
-    /// Registers <see cref="IVectorIndex"/> and <see cref="IQdrantSnapshots"/> over Qdrant's REST API, reached through
+    /// Registers <see cref="IVectorIndex"/>, <see cref="ISharedVectorIndex"/> and <see cref="IQdrantSnapshots"/> over Qdrant's REST API, reached through
     /// <c>ConnectionStrings:{connectionName}</c> and configured by the "Qdrant" section, with a "qdrant" health check
     /// on Qdrant's /readyz. The HttpClient is a named client, so ServiceDefaults' resilience handler applies to it.
     /// </summary>
@@ -49,6 +49,7 @@ public static class QdrantVectorIndexExtensions
             serviceProvider.GetRequiredService<IOptions<QdrantOptions>>(),
             serviceProvider.GetRequiredService<ILogger<QdrantVectorIndex>>()));
         services.TryAddSingleton<IVectorIndex>(serviceProvider => serviceProvider.GetRequiredService<QdrantVectorIndex>());
+        services.TryAddSingleton<ISharedVectorIndex>(serviceProvider => serviceProvider.GetRequiredService<QdrantVectorIndex>());
         services.TryAddSingleton<IQdrantSnapshots>(serviceProvider => serviceProvider.GetRequiredService<QdrantVectorIndex>());
 
         services.AddHealthChecks().Add(new HealthCheckRegistration(
