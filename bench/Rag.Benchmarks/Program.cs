@@ -1,1 +1,6 @@
-Console.WriteLine("Rag benchmarks");
+using System.CommandLine;
+
+var root = new RootCommand("Rag benchmarks: run one command at a time, in Release.");
+root.Subcommands.Add(Rag.Benchmarks.Search.VectorSearchBenchmark.CreateCommand());
+root.Subcommands.Add(Rag.Benchmarks.Embeddings.EmbedBenchmark.CreateCommand());
+return await root.Parse(args).InvokeAsync();
