@@ -120,64 +120,95 @@ internal sealed class VectorStore
         }
     }
 
-    /// <param name="query">An L2-normalised vector of this store's dimension.</param>
-    public List<VectorMatch> Search(ReadOnlySpan<float> query, int limit, CompiledFilter filter, CancellationToken cancellationToken)
+    /// <summary>
+    /// Answers several searches with one pass over the vectors: each vector is read from memory once and scored
+    /// against every query while it is in cache, which is what makes concurrent searches cheap, since a scan
+    /// is bound by memory bandwidth rather than arithmetic. Searches restricted to documents visit only those.
+    /// </summary>
+    /// <param name="requests">Requests of this store's dimension.</param>
+    public List<VectorMatch>[] Search(IReadOnlyList<SearchRequest> requests)
     {
-        var best = new PriorityQueue<int, float>(Math.Min(limit, Count) + 1);
-        if (filter.DocumentIds is { } documentIds)
+        var heaps = requests.Select(request => new PriorityQueue<int, float>(Math.Min(request.Limit, Count) + 1)).ToArray();
+        var scanning = new List<int>(requests.Count);
+        for (var i = 0; i < requests.Count; i++)
         {
-            // A document filter names few points: visit only those instead of scanning everything.
-            foreach (var documentId in documentIds)
+            if (requests[i].Filter.DocumentIds is { } documentIds)
             {
-                if (_chunksByDocument.TryGetValue(documentId, out var chunkIds))
-                {
-                    foreach (var chunkId in chunkIds)
-                    {
-                        Consider(_slotByChunk[chunkId], query, limit, filter, best);
-                    }
-                }
+                SearchDocuments(requests[i], documentIds, heaps[i]);
             }
-        }
-        else
-        {
-            for (var slot = 0; slot < Count; slot++)
+            else
             {
-                if ((slot & 0xFFF) == 0)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
-
-                Consider(slot, query, limit, filter, best);
+                scanning.Add(i);
             }
         }
 
-        var matches = new List<VectorMatch>(best.Count);
-        while (best.TryDequeue(out var slot, out var score))
+        if (scanning.Count > 0)
+        {
+            Scan(requests, scanning, heaps);
+        }
+
+        return heaps.Select(ToMatches).ToArray();
+    }
+
+    private void Scan(IReadOnlyList<SearchRequest> requests, List<int> scanning, PriorityQueue<int, float>[] heaps)
+    {
+        for (var slot = 0; slot < Count; slot++)
+        {
+            ref readonly var point = ref _points[slot];
+            var vector = new ReadOnlySpan<float>(_vectors, slot * Dimension, Dimension);
+            foreach (var i in scanning)
+            {
+                var request = requests[i];
+                if (request.Filter.Matches(point.CollectionId, point.Tags))
+                {
+                    Offer(heaps[i], request.Limit, slot, TensorPrimitives.Dot(request.Query, vector));
+                }
+            }
+        }
+    }
+
+    private void SearchDocuments(SearchRequest request, HashSet<Guid> documentIds, PriorityQueue<int, float> heap)
+    {
+        foreach (var documentId in documentIds)
+        {
+            if (!_chunksByDocument.TryGetValue(documentId, out var chunkIds))
+            {
+                continue;
+            }
+
+            foreach (var chunkId in chunkIds)
+            {
+                var slot = _slotByChunk[chunkId];
+                if (request.Filter.Matches(_points[slot].CollectionId, _points[slot].Tags))
+                {
+                    Offer(heap, request.Limit, slot, TensorPrimitives.Dot(request.Query, new ReadOnlySpan<float>(_vectors, slot * Dimension, Dimension)));
+                }
+            }
+        }
+    }
+
+    private static void Offer(PriorityQueue<int, float> heap, int limit, int slot, float score)
+    {
+        if (heap.Count < limit)
+        {
+            heap.Enqueue(slot, score);
+        }
+        else if (heap.TryPeek(out _, out var worst) && score > worst)
+        {
+            heap.DequeueEnqueue(slot, score);
+        }
+    }
+
+    private List<VectorMatch> ToMatches(PriorityQueue<int, float> heap)
+    {
+        var matches = new List<VectorMatch>(heap.Count);
+        while (heap.TryDequeue(out var slot, out var score))
         {
             matches.Add(new VectorMatch(_points[slot].ChunkId, _points[slot].DocumentId, score));
         }
 
         matches.Reverse();
         return matches;
-    }
-
-    private void Consider(int slot, ReadOnlySpan<float> query, int limit, CompiledFilter filter, PriorityQueue<int, float> best)
-    {
-        ref readonly var point = ref _points[slot];
-        if (!filter.Matches(point.CollectionId, point.Tags))
-        {
-            return;
-        }
-
-        var score = TensorPrimitives.Dot(query, new ReadOnlySpan<float>(_vectors, slot * Dimension, Dimension));
-        if (best.Count < limit)
-        {
-            best.Enqueue(slot, score);
-        }
-        else if (best.TryPeek(out _, out var worst) && score > worst)
-        {
-            best.DequeueEnqueue(slot, score);
-        }
     }
 
     private void RemoveChunk(Guid chunkId)
