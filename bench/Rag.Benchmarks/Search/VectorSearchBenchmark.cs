@@ -93,6 +93,7 @@ internal static class VectorSearchBenchmark
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stop.CancelAfter(duration);
         var writes = writer is null ? Task.FromResult(0) : Task.Run(() => writer(stop.Token), CancellationToken.None);
+        var cpuBefore = Environment.CpuUsage.TotalTime;
         var stopwatch = Stopwatch.StartNew();
         var latencies = await Task.WhenAll(Enumerable.Range(0, searcherCount).Select(searcher => Task.Run(async () =>
         {
@@ -107,8 +108,9 @@ internal static class VectorSearchBenchmark
             return milliseconds;
         }, CancellationToken.None)));
         stopwatch.Stop();
+        var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
         var writeCount = await writes;
-        Console.WriteLine(label + LatencyReport.Describe(latencies.SelectMany(list => list).ToList(), stopwatch.Elapsed)
+        Console.WriteLine(label + LatencyReport.Describe(latencies.SelectMany(list => list).ToList(), stopwatch.Elapsed, cpu)
             + (writer is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; {writeCount} document replacements of {ChunksPerDocument} chunks")));
     }
 

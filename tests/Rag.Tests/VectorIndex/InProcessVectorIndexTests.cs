@@ -43,6 +43,47 @@ public sealed class InProcessVectorIndexTests : VectorIndexBehaviourTests
     }
 
     [Fact]
+    public async Task ManySimultaneousSearchesWithDifferentFiltersEachGetTheirOwnExactAnswer()
+    {
+        using var index = new InProcessVectorIndex();
+        await index.EnsureCreatedAsync(Model, Dimension);
+        var random = new Random(27);
+        var points = await AddCorpusAsync(index, random);
+        var collectionId = points[^1].CollectionId;
+        var searches = Enumerable.Range(0, 40)
+            .Select(i => (Query: RandomVector(random), Limit: 1 + (i % 9), Filter: (i % 3) switch
+            {
+                0 => VectorFilter.None,
+                1 => new VectorFilter(CollectionIds: [collectionId]),
+                _ => new VectorFilter(Tags: ["green"]),
+            }))
+            .ToList();
+
+        var results = await Task.WhenAll(searches.Select(search => Task.Run(() => index.SearchAsync(search.Query, search.Limit, search.Filter))))
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        for (var i = 0; i < searches.Count; i++)
+        {
+            var (query, limit, filter) = searches[i];
+            var candidates = points.Where(point =>
+                (filter.CollectionIds?.Contains(point.CollectionId) ?? true) && (filter.Tags?.Any(point.Tags.Contains) ?? true)).ToList();
+            AssertMatchesBruteForce(candidates, query, limit, results[i]);
+        }
+    }
+
+    [Fact]
+    public async Task ACancelledSearchIsCancelled()
+    {
+        using var index = new InProcessVectorIndex();
+        await index.EnsureCreatedAsync(Model, Dimension);
+        using var cancellation = new CancellationTokenSource();
+        await cancellation.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => index.SearchAsync(RandomVector(new Random(28)), 3, VectorFilter.None, cancellation.Token));
+    }
+
+    [Fact]
     public async Task APointOfTheWrongDimensionIsRefusedAndNothingOfItsDocumentIsWritten()
     {
         using var index = new InProcessVectorIndex();

@@ -152,16 +152,52 @@ internal sealed class VectorStore
 
     private void Scan(IReadOnlyList<SearchRequest> requests, List<int> scanning, PriorityQueue<int, float>[] heaps)
     {
+        // Requests go through the kernel four at a time; a short last group repeats its first query as padding.
+        var groups = scanning.Chunk(MultiQueryDot.Width).ToArray();
+        Span<float> scores = stackalloc float[MultiQueryDot.Width];
+        Span<bool> matches = stackalloc bool[MultiQueryDot.Width];
+
+        // A score must beat its request's threshold (the worst kept score once the heap is full) to touch the heap.
+        var thresholds = new float[requests.Count];
+        Array.Fill(thresholds, float.NegativeInfinity);
         for (var slot = 0; slot < Count; slot++)
         {
             ref readonly var point = ref _points[slot];
             var vector = new ReadOnlySpan<float>(_vectors, slot * Dimension, Dimension);
-            foreach (var i in scanning)
+            foreach (var group in groups)
             {
-                var request = requests[i];
-                if (request.Filter.Matches(point.CollectionId, point.Tags))
+                var anyMatch = false;
+                for (var j = 0; j < group.Length; j++)
                 {
-                    Offer(heaps[i], request.Limit, slot, TensorPrimitives.Dot(request.Query, vector));
+                    var filter = requests[group[j]].Filter;
+                    matches[j] = filter.MatchesEverything || filter.Matches(point.CollectionId, point.Tags);
+                    anyMatch |= matches[j];
+                }
+
+                if (!anyMatch)
+                {
+                    continue;
+                }
+
+                MultiQueryDot.Compute(
+                    vector,
+                    requests[group[0]].Query,
+                    requests[group[Math.Min(1, group.Length - 1)]].Query,
+                    requests[group[Math.Min(2, group.Length - 1)]].Query,
+                    requests[group[Math.Min(3, group.Length - 1)]].Query,
+                    scores);
+                for (var j = 0; j < group.Length; j++)
+                {
+                    var request = group[j];
+                    if (matches[j] && scores[j] > thresholds[request])
+                    {
+                        var heap = heaps[request];
+                        Offer(heap, requests[request].Limit, slot, scores[j]);
+                        if (heap.Count == requests[request].Limit && heap.TryPeek(out _, out var worst))
+                        {
+                            thresholds[request] = worst;
+                        }
+                    }
                 }
             }
         }
