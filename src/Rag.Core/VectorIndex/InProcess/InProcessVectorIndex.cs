@@ -100,7 +100,11 @@ public sealed class InProcessVectorIndex : IVectorIndex, IDisposable
 
         var request = new SearchRequest(query, limit, new CompiledFilter(filter), cancellationToken);
         _pending.Enqueue(request);
-        RunPendingSearches();
+        if (TryClaimScanner())
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static index => index.AnswerPendingSearches(), this, preferLocal: false);
+        }
+
         return await request.Completion.Task.WaitAsync(cancellationToken);
     }
 
@@ -136,19 +140,13 @@ public sealed class InProcessVectorIndex : IVectorIndex, IDisposable
 
     public void Dispose() => _lock.Dispose();
 
-    // At most one scan per core runs at a time, each answering every search queued when it starts. A caller
-    // becomes a scanner when a core is free; otherwise a running scanner picks its request up. A scanner that
-    // leaves checks the queue again, so a request queued as it leaves is never stranded.
-    private void RunPendingSearches()
+    // At most one scanner per core runs at a time, on the thread pool so that no caller is kept scanning for
+    // others. A scanner answers batches until the queue is empty; one that leaves checks the queue again, so a
+    // request queued while every scanner was busy is never stranded.
+    private void AnswerPendingSearches()
     {
-        while (!_pending.IsEmpty)
+        do
         {
-            if (Interlocked.Increment(ref _scanners) > _maxScanners)
-            {
-                Interlocked.Decrement(ref _scanners);
-                return;
-            }
-
             try
             {
                 while (TakeBatch() is { Count: > 0 } batch)
@@ -161,6 +159,18 @@ public sealed class InProcessVectorIndex : IVectorIndex, IDisposable
                 Interlocked.Decrement(ref _scanners);
             }
         }
+        while (!_pending.IsEmpty && TryClaimScanner());
+    }
+
+    private bool TryClaimScanner()
+    {
+        if (Interlocked.Increment(ref _scanners) <= _maxScanners)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _scanners);
+        return false;
     }
 
     private List<SearchRequest> TakeBatch()
