@@ -17,7 +17,7 @@ public static class DocumentChunker
     {
         ArgumentNullException.ThrowIfNull(document);
         options ??= ChunkingOptions.Default;
-        options.Validate();
+        options.EnsureValid();
 
         var fullText = string.Join(BlockSeparator, document.Blocks.Select(block => block.Text));
         var builder = new ChunkBuilder(fullText, options);

@@ -196,8 +196,8 @@ public class DocumentChunkerTests
     {
         var document = MixedDocument();
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => DocumentChunker.Chunk(document, new ChunkingOptions { MaxTokens = 64, OverlapTokens = 40 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => DocumentChunker.Chunk(document, new ChunkingOptions { MaxTokens = 4 }));
+        Assert.Throws<ArgumentException>(() => DocumentChunker.Chunk(document, new ChunkingOptions { MaxTokens = 64, OverlapTokens = 40 }));
+        Assert.Throws<ArgumentException>(() => DocumentChunker.Chunk(document, new ChunkingOptions { MaxTokens = 4 }));
     }
 
     private static TextBlock Heading(string text, IReadOnlyList<string> path, int? page = null) => new(BlockKind.Heading, text, path, page);
