@@ -10,20 +10,19 @@ namespace Rag.Core.VectorIndex.InProcess;
 /// </summary>
 internal sealed class VectorStore
 {
-    private const int MinimumCapacity = 1024;
+    private const int InitialCapacity = 1024;
 
     private readonly Dictionary<Guid, int> _slotByChunk = [];
     private readonly Dictionary<Guid, HashSet<Guid>> _chunksByDocument = [];
     private float[] _vectors;
     private PointMetadata[] _points;
 
-    public VectorStore(string model, int dimension, int capacity = MinimumCapacity)
+    public VectorStore(string model, int dimension)
     {
         Model = model;
         Dimension = dimension;
-        capacity = Math.Max(capacity, MinimumCapacity);
-        _vectors = new float[(long)capacity * dimension];
-        _points = new PointMetadata[capacity];
+        _vectors = new float[checked(InitialCapacity * dimension)];
+        _points = new PointMetadata[InitialCapacity];
     }
 
     public string Model { get; }
