@@ -84,6 +84,17 @@ public sealed class InProcessVectorIndexTests : VectorIndexBehaviourTests
     }
 
     [Fact]
+    public async Task ASearchAfterDisposeFailsInsteadOfHanging()
+    {
+        var index = new InProcessVectorIndex();
+        await index.EnsureCreatedAsync(Model, Dimension);
+        index.Dispose();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(
+            () => index.SearchAsync(RandomVector(new Random(29)), 3, VectorFilter.None).WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public async Task APointOfTheWrongDimensionIsRefusedAndNothingOfItsDocumentIsWritten()
     {
         using var index = new InProcessVectorIndex();

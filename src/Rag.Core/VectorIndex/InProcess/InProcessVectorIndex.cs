@@ -191,7 +191,23 @@ public sealed class InProcessVectorIndex : IVectorIndex, IDisposable
         return batch;
     }
 
+    // Runs on a pool thread: every failure, even of the lock itself (say, after Dispose), goes to the callers.
     private void Answer(List<SearchRequest> batch)
+    {
+        try
+        {
+            AnswerUnderReadLock(batch);
+        }
+        catch (Exception exception)
+        {
+            foreach (var request in batch)
+            {
+                request.Completion.TrySetException(exception);
+            }
+        }
+    }
+
+    private void AnswerUnderReadLock(List<SearchRequest> batch)
     {
         _lock.EnterReadLock();
         try
@@ -221,13 +237,6 @@ public sealed class InProcessVectorIndex : IVectorIndex, IDisposable
                 {
                     searchable[i].Completion.TrySetResult(results[i]);
                 }
-            }
-        }
-        catch (Exception exception)
-        {
-            foreach (var request in batch)
-            {
-                request.Completion.TrySetException(exception);
             }
         }
         finally
