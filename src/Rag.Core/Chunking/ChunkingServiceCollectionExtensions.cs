@@ -11,7 +11,6 @@ public static class ChunkingServiceCollectionExtensions
         services.AddOptions<ChunkingOptions>()
             .BindConfiguration(ChunkingOptions.SectionName)
             .ValidateDataAnnotations()
-            .Validate(options => options.OverlapTokens < options.MaxTokens / 2, "Chunking:OverlapTokens must be less than half of Chunking:MaxTokens.")
             .ValidateOnStart();
         return services;
     }

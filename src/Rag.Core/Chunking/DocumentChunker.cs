@@ -17,7 +17,7 @@ public static class DocumentChunker
     {
         ArgumentNullException.ThrowIfNull(document);
         options ??= ChunkingOptions.Default;
-        options.Validate();
+        options.EnsureValid();
 
         var fullText = string.Join(BlockSeparator, document.Blocks.Select(block => block.Text));
         var builder = new ChunkBuilder(fullText, options);
@@ -186,7 +186,7 @@ public static class DocumentChunker
             var start = _pieces[0].Start;
             var end = _pieces[^1].End;
             var text = fullText[start..end];
-            var overlapChars = _overlapPieces > 0 ? _pieces[_overlapPieces].Start - start : 0;
+            var overlapChars = _overlapPieces > 0 ? _pieces[_overlapPieces - 1].End - start : 0;
             var page = _pieces.FirstOrDefault(piece => piece.Page is not null).Page;
             Chunks.Add(new DocumentChunk(Chunks.Count, text, _headingPath, page, start, end, overlapChars, ApproximateTokenCounter.Count(text)));
         }

@@ -4,6 +4,7 @@ namespace Rag.Core.VectorIndex.InProcess;
 internal sealed class CompiledFilter
 {
     private readonly HashSet<Guid>? _collectionIds;
+    private readonly Guid? _onlyCollectionId;
     private readonly HashSet<string>? _tags;
 
     public CompiledFilter(VectorFilter filter)
@@ -12,14 +13,19 @@ internal sealed class CompiledFilter
         _collectionIds = filter.CollectionIds?.ToHashSet();
         DocumentIds = filter.DocumentIds?.ToHashSet();
         _tags = filter.Tags?.ToHashSet(StringComparer.Ordinal);
+        // The usual search names one collection: a comparison is cheaper than a hash lookup per point.
+        _onlyCollectionId = _collectionIds is { Count: 1 } ? _collectionIds.First() : null;
+        MatchesEverything = _collectionIds is null && DocumentIds is null && _tags is null;
     }
+
+    public bool MatchesEverything { get; }
 
     /// <summary>The documents to look in, or null for all; the store visits only these.</summary>
     public HashSet<Guid>? DocumentIds { get; }
 
     public bool Matches(Guid collectionId, string[] tags)
     {
-        if (_collectionIds is not null && !_collectionIds.Contains(collectionId))
+        if (_onlyCollectionId is { } onlyCollectionId ? collectionId != onlyCollectionId : _collectionIds?.Contains(collectionId) == false)
         {
             return false;
         }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Numerics.Tensors;
 
 namespace Rag.Core.VectorIndex.InProcess;
@@ -8,16 +9,25 @@ namespace Rag.Core.VectorIndex.InProcess;
 /// 384-dimensional point, so 100,000 points take about 160 MB.
 /// </summary>
 /// <remarks>
-/// Searches share a reader lock and run in parallel; a write holds the writer lock only while it copies one
-/// document's points in, so a search waits at most for the scans in flight and one short write.
+/// Concurrent searches are answered together: at most one scan per core runs at once, and each scan scores
+/// every vector against all the searches queued when it started (see <see cref="VectorStore.Search"/>).
+/// Scans share a reader lock; a write holds the writer lock only while it copies one document's points in,
+/// so a write waits at most for the scans in flight and a search for those and one short write.
 /// The index starts empty: fill it with <see cref="LoadAsync"/> from the chunks table at start.
 /// </remarks>
 public sealed class InProcessVectorIndex : IVectorIndex, IDisposable
 {
     public const string Kind = "in-process";
 
+    // Measured on 100,000 x 384: a pass answering 8 searches costs about 2x a pass answering one; past 8 the
+    // queries no longer fit in L1 beside the vector and the cost per search rises again.
+    private const int MaxBatch = 8;
+
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private readonly ConcurrentQueue<SearchRequest> _pending = new();
+    private readonly int _maxScanners = Environment.ProcessorCount;
     private VectorStore? _store;
+    private int _scanners;
 
     public VectorIndexDescription Describe()
     {
@@ -75,7 +85,7 @@ public sealed class InProcessVectorIndex : IVectorIndex, IDisposable
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<VectorMatch>> SearchAsync(ReadOnlyMemory<float> vector, int limit, VectorFilter filter, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<VectorMatch>> SearchAsync(ReadOnlyMemory<float> vector, int limit, VectorFilter filter, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentNullException.ThrowIfNull(filter);
@@ -88,27 +98,14 @@ public sealed class InProcessVectorIndex : IVectorIndex, IDisposable
             TensorPrimitives.Divide(query, norm, query);
         }
 
-        var compiledFilter = new CompiledFilter(filter);
-        _lock.EnterReadLock();
-        try
+        var request = new SearchRequest(query, limit, new CompiledFilter(filter), cancellationToken);
+        _pending.Enqueue(request);
+        if (TryClaimScanner())
         {
-            if (_store is null)
-            {
-                return Task.FromResult<IReadOnlyList<VectorMatch>>([]);
-            }
-
-            if (query.Length != _store.Dimension)
-            {
-                throw new VectorIndexMismatchException(
-                    $"The query has {query.Length} dimensions, but the index holds {_store.Dimension}-dimensional vectors of '{_store.Model}'.");
-            }
-
-            return Task.FromResult<IReadOnlyList<VectorMatch>>(_store.Search(query, limit, compiledFilter, cancellationToken));
+            ThreadPool.UnsafeQueueUserWorkItem(static index => index.AnswerPendingSearches(), this, preferLocal: false);
         }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
+
+        return await request.Completion.Task.WaitAsync(cancellationToken);
     }
 
     public Task<long> CountAsync(CancellationToken cancellationToken = default)
@@ -142,6 +139,111 @@ public sealed class InProcessVectorIndex : IVectorIndex, IDisposable
     }
 
     public void Dispose() => _lock.Dispose();
+
+    // At most one scanner per core runs at a time, on the thread pool so that no caller is kept scanning for
+    // others. A scanner answers batches until the queue is empty; one that leaves checks the queue again, so a
+    // request queued while every scanner was busy is never stranded.
+    private void AnswerPendingSearches()
+    {
+        do
+        {
+            try
+            {
+                while (TakeBatch() is { Count: > 0 } batch)
+                {
+                    Answer(batch);
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _scanners);
+            }
+        }
+        while (!_pending.IsEmpty && TryClaimScanner());
+    }
+
+    private bool TryClaimScanner()
+    {
+        if (Interlocked.Increment(ref _scanners) <= _maxScanners)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _scanners);
+        return false;
+    }
+
+    private List<SearchRequest> TakeBatch()
+    {
+        var batch = new List<SearchRequest>();
+        while (batch.Count < MaxBatch && _pending.TryDequeue(out var request))
+        {
+            if (!request.CancellationToken.IsCancellationRequested)
+            {
+                batch.Add(request);
+            }
+            else
+            {
+                request.Completion.TrySetCanceled(request.CancellationToken);
+            }
+        }
+
+        return batch;
+    }
+
+    // Runs on a pool thread: every failure, even of the lock itself (say, after Dispose), goes to the callers.
+    private void Answer(List<SearchRequest> batch)
+    {
+        try
+        {
+            AnswerUnderReadLock(batch);
+        }
+        catch (Exception exception)
+        {
+            foreach (var request in batch)
+            {
+                request.Completion.TrySetException(exception);
+            }
+        }
+    }
+
+    private void AnswerUnderReadLock(List<SearchRequest> batch)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            var searchable = new List<SearchRequest>(batch.Count);
+            foreach (var request in batch)
+            {
+                if (_store is null)
+                {
+                    request.Completion.TrySetResult([]);
+                }
+                else if (request.Query.Length != _store.Dimension)
+                {
+                    request.Completion.TrySetException(new VectorIndexMismatchException(
+                        $"The query has {request.Query.Length} dimensions, but the index holds {_store.Dimension}-dimensional vectors of '{_store.Model}'."));
+                }
+                else
+                {
+                    searchable.Add(request);
+                }
+            }
+
+            if (_store is not null && searchable.Count > 0)
+            {
+                var results = _store.Search(searchable);
+                for (var i = 0; i < searchable.Count; i++)
+                {
+                    searchable[i].Completion.TrySetResult(results[i]);
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
 
     private VectorStore RequireStore() =>
         _store ?? throw new InvalidOperationException("Call EnsureCreatedAsync (or LoadAsync) before writing to the index.");

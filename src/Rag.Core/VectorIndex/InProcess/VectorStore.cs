@@ -10,20 +10,19 @@ namespace Rag.Core.VectorIndex.InProcess;
 /// </summary>
 internal sealed class VectorStore
 {
-    private const int MinimumCapacity = 1024;
+    private const int InitialCapacity = 1024;
 
     private readonly Dictionary<Guid, int> _slotByChunk = [];
     private readonly Dictionary<Guid, HashSet<Guid>> _chunksByDocument = [];
     private float[] _vectors;
     private PointMetadata[] _points;
 
-    public VectorStore(string model, int dimension, int capacity = MinimumCapacity)
+    public VectorStore(string model, int dimension)
     {
         Model = model;
         Dimension = dimension;
-        capacity = Math.Max(capacity, MinimumCapacity);
-        _vectors = new float[(long)capacity * dimension];
-        _points = new PointMetadata[capacity];
+        _vectors = new float[checked(InitialCapacity * dimension)];
+        _points = new PointMetadata[InitialCapacity];
     }
 
     public string Model { get; }
@@ -120,64 +119,131 @@ internal sealed class VectorStore
         }
     }
 
-    /// <param name="query">An L2-normalised vector of this store's dimension.</param>
-    public List<VectorMatch> Search(ReadOnlySpan<float> query, int limit, CompiledFilter filter, CancellationToken cancellationToken)
+    /// <summary>
+    /// Answers several searches with one pass over the vectors: each vector is read from memory once and scored
+    /// against every query while it is in cache, which is what makes concurrent searches cheap, since a scan
+    /// is bound by memory bandwidth rather than arithmetic. Searches restricted to documents visit only those.
+    /// </summary>
+    /// <param name="requests">Requests of this store's dimension.</param>
+    public List<VectorMatch>[] Search(IReadOnlyList<SearchRequest> requests)
     {
-        var best = new PriorityQueue<int, float>(Math.Min(limit, Count) + 1);
-        if (filter.DocumentIds is { } documentIds)
+        var heaps = requests.Select(request => new PriorityQueue<int, float>(Math.Min(request.Limit, Count) + 1)).ToArray();
+        var scanning = new List<int>(requests.Count);
+        for (var i = 0; i < requests.Count; i++)
         {
-            // A document filter names few points: visit only those instead of scanning everything.
-            foreach (var documentId in documentIds)
+            if (requests[i].Filter.DocumentIds is { } documentIds)
             {
-                if (_chunksByDocument.TryGetValue(documentId, out var chunkIds))
+                SearchDocuments(requests[i], documentIds, heaps[i]);
+            }
+            else
+            {
+                scanning.Add(i);
+            }
+        }
+
+        if (scanning.Count > 0)
+        {
+            Scan(requests, scanning, heaps);
+        }
+
+        return heaps.Select(ToMatches).ToArray();
+    }
+
+    private void Scan(IReadOnlyList<SearchRequest> requests, List<int> scanning, PriorityQueue<int, float>[] heaps)
+    {
+        // Requests go through the kernel four at a time; a short last group repeats its first query as padding.
+        var groups = scanning.Chunk(MultiQueryDot.Width).ToArray();
+        Span<float> scores = stackalloc float[MultiQueryDot.Width];
+        Span<bool> matches = stackalloc bool[MultiQueryDot.Width];
+
+        // A score must beat its request's threshold (the worst kept score once the heap is full) to touch the heap.
+        var thresholds = new float[requests.Count];
+        Array.Fill(thresholds, float.NegativeInfinity);
+        for (var slot = 0; slot < Count; slot++)
+        {
+            ref readonly var point = ref _points[slot];
+            var vector = new ReadOnlySpan<float>(_vectors, slot * Dimension, Dimension);
+            foreach (var group in groups)
+            {
+                var anyMatch = false;
+                for (var j = 0; j < group.Length; j++)
                 {
-                    foreach (var chunkId in chunkIds)
+                    var filter = requests[group[j]].Filter;
+                    matches[j] = filter.MatchesEverything || filter.Matches(point.CollectionId, point.Tags);
+                    anyMatch |= matches[j];
+                }
+
+                if (!anyMatch)
+                {
+                    continue;
+                }
+
+                MultiQueryDot.Compute(
+                    vector,
+                    requests[group[0]].Query,
+                    requests[group[Math.Min(1, group.Length - 1)]].Query,
+                    requests[group[Math.Min(2, group.Length - 1)]].Query,
+                    requests[group[Math.Min(3, group.Length - 1)]].Query,
+                    scores);
+                for (var j = 0; j < group.Length; j++)
+                {
+                    var request = group[j];
+                    if (matches[j] && scores[j] > thresholds[request])
                     {
-                        Consider(_slotByChunk[chunkId], query, limit, filter, best);
+                        var heap = heaps[request];
+                        Offer(heap, requests[request].Limit, slot, scores[j]);
+                        if (heap.Count == requests[request].Limit && heap.TryPeek(out _, out var worst))
+                        {
+                            thresholds[request] = worst;
+                        }
                     }
                 }
             }
         }
-        else
-        {
-            for (var slot = 0; slot < Count; slot++)
-            {
-                if ((slot & 0xFFF) == 0)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
+    }
 
-                Consider(slot, query, limit, filter, best);
+    private void SearchDocuments(SearchRequest request, HashSet<Guid> documentIds, PriorityQueue<int, float> heap)
+    {
+        foreach (var documentId in documentIds)
+        {
+            if (!_chunksByDocument.TryGetValue(documentId, out var chunkIds))
+            {
+                continue;
+            }
+
+            foreach (var chunkId in chunkIds)
+            {
+                var slot = _slotByChunk[chunkId];
+                if (request.Filter.Matches(_points[slot].CollectionId, _points[slot].Tags))
+                {
+                    Offer(heap, request.Limit, slot, TensorPrimitives.Dot(request.Query, new ReadOnlySpan<float>(_vectors, slot * Dimension, Dimension)));
+                }
             }
         }
+    }
 
-        var matches = new List<VectorMatch>(best.Count);
-        while (best.TryDequeue(out var slot, out var score))
+    private static void Offer(PriorityQueue<int, float> heap, int limit, int slot, float score)
+    {
+        if (heap.Count < limit)
+        {
+            heap.Enqueue(slot, score);
+        }
+        else if (heap.TryPeek(out _, out var worst) && score > worst)
+        {
+            heap.DequeueEnqueue(slot, score);
+        }
+    }
+
+    private List<VectorMatch> ToMatches(PriorityQueue<int, float> heap)
+    {
+        var matches = new List<VectorMatch>(heap.Count);
+        while (heap.TryDequeue(out var slot, out var score))
         {
             matches.Add(new VectorMatch(_points[slot].ChunkId, _points[slot].DocumentId, score));
         }
 
         matches.Reverse();
         return matches;
-    }
-
-    private void Consider(int slot, ReadOnlySpan<float> query, int limit, CompiledFilter filter, PriorityQueue<int, float> best)
-    {
-        ref readonly var point = ref _points[slot];
-        if (!filter.Matches(point.CollectionId, point.Tags))
-        {
-            return;
-        }
-
-        var score = TensorPrimitives.Dot(query, new ReadOnlySpan<float>(_vectors, slot * Dimension, Dimension));
-        if (best.Count < limit)
-        {
-            best.Enqueue(slot, score);
-        }
-        else if (best.TryPeek(out _, out var worst) && score > worst)
-        {
-            best.DequeueEnqueue(slot, score);
-        }
     }
 
     private void RemoveChunk(Guid chunkId)
