@@ -91,6 +91,16 @@ public sealed class DocxExtractionTests
     }
 
     [Fact]
+    public async Task An_archive_with_more_entries_than_allowed_is_refused_before_reading()
+    {
+        var docx = TestDocx.Build(TestDocx.Paragraph("Text"), "");
+
+        var error = await Assert.ThrowsAsync<ExtractionException>(() => Extract(docx, new ExtractionOptions { MaxZipEntries = 2 }));
+
+        Assert.Contains("lists 3 entries, more than the limit of 2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_overly_compressed_part_is_refused_by_ratio()
     {
         var bomb = TestDocx.ZipBomb(inflatedMegabytes: 64, declaredSize: 64u * 1024 * 1024);

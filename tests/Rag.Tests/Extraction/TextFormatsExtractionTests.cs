@@ -126,6 +126,15 @@ public sealed class TextFormatsExtractionTests
     }
 
     [Fact]
+    public async Task Json_strings_that_are_not_utf8_fail_clearly()
+    {
+        var error = await Assert.ThrowsAsync<ExtractionException>(() =>
+            DocumentExtraction.ExtractAsync(ContentTypes.Json, new byte[] { (byte)'{', (byte)'"', (byte)'a', (byte)'"', (byte)':', (byte)'"', 0xFF, 0xFE, (byte)'"', (byte)'}' }, new ExtractionOptions()));
+
+        Assert.Contains("not valid", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Invalid_json_fails_clearly()
     {
         var error = await Assert.ThrowsAsync<ExtractionException>(() => Extract(ContentTypes.Json, "{\"a\": 1,\n \"b\": }"));
