@@ -280,6 +280,8 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
             ("asn1Parser reads a single file with ASN.1 definitions", 8),
         ]);
         Assert.Contains(document.Blocks, b => b.Kind == BlockKind.Heading && b.Text == "2.1 ASN.1 syntax" && b.Page == 5);
+        Assert.DoesNotContain(document.Blocks, b => b.Kind == BlockKind.Heading && b.Text.Contains("....", StringComparison.Ordinal));
+        Assert.Equal(["2 ASN.1 structure handling", "2.1 ASN.1 syntax"], document.Blocks.First(b => b.Text.StartsWith("The parser is case sensitive", StringComparison.Ordinal)).HeadingPath.TakeLast(2));
     }
 
     [Fact]
