@@ -1,5 +1,6 @@
 using System.Text;
 using Rag.Core.Extraction;
+using Rag.Core.Extraction.Detection;
 
 namespace Rag.Tests.Extraction;
 
@@ -119,6 +120,7 @@ public sealed class TextFormatsExtractionTests
     public async Task Json_nested_100000_deep_fails_clearly_without_overflowing_the_stack()
     {
         var json = new string('[', 100_000) + new string(']', 100_000);
+        Assert.Equal(ContentTypes.Json, ContentTypeDetector.Detect("deep.json", Encoding.UTF8.GetBytes(json)).ContentType);
 
         var error = await Assert.ThrowsAsync<ExtractionException>(() => Extract(ContentTypes.Json, json));
 

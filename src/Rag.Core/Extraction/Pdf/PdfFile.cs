@@ -48,6 +48,7 @@ internal sealed class PdfFile
         }
         catch (PdfFormatException)
         {
+            // A damaged cross-reference section is common; the scan below is the remedy.
         }
 
         if (!readFromXref)
@@ -491,6 +492,7 @@ internal sealed class PdfFile
                 }
                 catch (PdfFormatException)
                 {
+                    // A damaged object stream loses only its own objects.
                 }
             }
         }
