@@ -8,7 +8,7 @@ public sealed class DocxExtractionTests
         "<w:style w:type=\"paragraph\" w:styleId=\"Title\"><w:name w:val=\"Title\"/></w:style>" +
         "<w:style w:type=\"paragraph\" w:styleId=\"Heading1\"><w:name w:val=\"heading 1\"/></w:style>" +
         // A localised id whose name and outline level say what it is.
-        "<w:style w:type=\"paragraph\" w:styleId=\"berschrift2\"><w:name w:val=\"heading 2\"/></w:style>" +
+        "<w:style w:type=\"paragraph\" w:styleId=\"Überschrift2\"><w:name w:val=\"heading 2\"/></w:style>" +
         "<w:style w:type=\"paragraph\" w:styleId=\"Kapitel\"><w:name w:val=\"Kapitel\"/><w:pPr><w:outlineLvl w:val=\"0\"/></w:pPr></w:style>" +
         "<w:style w:type=\"paragraph\" w:styleId=\"ListParagraph\"><w:name w:val=\"List Paragraph\"/></w:style>";
 
@@ -19,7 +19,7 @@ public sealed class DocxExtractionTests
             TestDocx.Paragraph("Quarterly Report", "Title") +
             TestDocx.Paragraph("Revenue", "Heading1") +
             TestDocx.Paragraph("Revenue grew  by\ta third.") +
-            TestDocx.Paragraph("By region", "berschrift2") +
+            TestDocx.Paragraph("By region", "Überschrift2") +
             TestDocx.Paragraph("North did best", "ListParagraph") +
             TestDocx.Paragraph("South held steady", numbered: true) +
             "<w:tbl><w:tr><w:tc>" + TestDocx.Paragraph("Region") + "</w:tc><w:tc>" + TestDocx.Paragraph("Growth") + "</w:tc></w:tr>" +
@@ -88,6 +88,16 @@ public sealed class DocxExtractionTests
         var error = await Assert.ThrowsAsync<ExtractionException>(() => Extract(bomb, options));
 
         Assert.Contains("more than the limit of 8,388,608 bytes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_archive_with_more_entries_than_allowed_is_refused_before_reading()
+    {
+        var docx = TestDocx.Build(TestDocx.Paragraph("Text"), "");
+
+        var error = await Assert.ThrowsAsync<ExtractionException>(() => Extract(docx, new ExtractionOptions { MaxZipEntries = 2 }));
+
+        Assert.Contains("lists 3 entries, more than the limit of 2", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -162,6 +162,46 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
         Assert.StartsWith("Encrypted PDF is not supported", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("RC4 128-bit")]
+    [InlineData("AES 128-bit")]
+    public async Task Pdfs_protected_only_by_an_owner_password_are_decrypted(string encryption)
+    {
+        var pdf = PdfSharpDocuments.Protected(pdfDocument =>
+        {
+            pdfDocument.SecuritySettings.OwnerPassword = "owner-secret";
+            pdfDocument.SecuritySettings.PermitModifyDocument = false;
+            if (encryption.StartsWith("AES", StringComparison.Ordinal))
+            {
+                pdfDocument.SecurityHandler.SetEncryptionToV4UsingAES(encryptMetadata: true);
+            }
+            else
+            {
+                pdfDocument.SecurityHandler.SetEncryptionToV2With128Bits();
+            }
+        });
+        Assert.Contains("/Encrypt", Encoding.Latin1.GetString(pdf), StringComparison.Ordinal);
+
+        var document = await Extract(pdf);
+
+        Assert.Equal("Protected but readable text", Assert.Single(document.Blocks).Text);
+    }
+
+    [Fact]
+    public async Task Pdfs_that_need_a_user_password_are_refused_clearly()
+    {
+        var pdf = PdfSharpDocuments.Protected(pdfDocument =>
+        {
+            pdfDocument.SecuritySettings.UserPassword = "user-secret";
+            pdfDocument.SecuritySettings.OwnerPassword = "owner-secret";
+            pdfDocument.SecurityHandler.SetEncryptionToV2With128Bits();
+        });
+
+        var error = await Assert.ThrowsAsync<ExtractionException>(() => Extract(pdf));
+
+        Assert.StartsWith("Encrypted PDF is not supported: this one needs a password to open.", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Garbage_after_the_header_gives_a_clear_error()
     {
@@ -240,6 +280,8 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
             ("asn1Parser reads a single file with ASN.1 definitions", 8),
         ]);
         Assert.Contains(document.Blocks, b => b.Kind == BlockKind.Heading && b.Text == "2.1 ASN.1 syntax" && b.Page == 5);
+        Assert.DoesNotContain(document.Blocks, b => b.Kind == BlockKind.Heading && b.Text.Contains("....", StringComparison.Ordinal));
+        Assert.Equal(["2 ASN.1 structure handling", "2.1 ASN.1 syntax"], document.Blocks.First(b => b.Text.StartsWith("The parser is case sensitive", StringComparison.Ordinal)).HeadingPath.TakeLast(2));
     }
 
     [Fact]

@@ -44,6 +44,23 @@ internal static class PdfSharpDocuments
         return output.ToArray();
     }
 
+    /// <summary>A one-page document saved with the standard security handler as <paramref name="protect"/> sets it up.</summary>
+    public static byte[] Protected(Action<PdfDocument> protect)
+    {
+        EnsureFontResolver();
+        using var document = new PdfDocument();
+        var page = document.AddPage();
+        using (var graphics = XGraphics.FromPdfPage(page))
+        {
+            graphics.DrawString("Protected but readable text", new XFont("Segoe WP", 12, XFontStyleEx.Regular), XBrushes.Black, new XPoint(72, 100));
+        }
+
+        protect(document);
+        using var output = new MemoryStream();
+        document.Save(output);
+        return output.ToArray();
+    }
+
     private static void EnsureFontResolver()
     {
         lock (FontSetup)

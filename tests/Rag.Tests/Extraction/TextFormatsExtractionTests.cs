@@ -1,5 +1,6 @@
 using System.Text;
 using Rag.Core.Extraction;
+using Rag.Core.Extraction.Detection;
 
 namespace Rag.Tests.Extraction;
 
@@ -119,10 +120,20 @@ public sealed class TextFormatsExtractionTests
     public async Task Json_nested_100000_deep_fails_clearly_without_overflowing_the_stack()
     {
         var json = new string('[', 100_000) + new string(']', 100_000);
+        Assert.Equal(ContentTypes.Json, ContentTypeDetector.Detect("deep.json", Encoding.UTF8.GetBytes(json)).ContentType);
 
         var error = await Assert.ThrowsAsync<ExtractionException>(() => Extract(ContentTypes.Json, json));
 
         Assert.Equal("The JSON nests deeper than the limit of 64 levels.", error.Message);
+    }
+
+    [Fact]
+    public async Task Json_strings_that_are_not_utf8_fail_clearly()
+    {
+        var error = await Assert.ThrowsAsync<ExtractionException>(() =>
+            DocumentExtraction.ExtractAsync(ContentTypes.Json, new byte[] { (byte)'{', (byte)'"', (byte)'a', (byte)'"', (byte)':', (byte)'"', 0xFF, 0xFE, (byte)'"', (byte)'}' }, new ExtractionOptions()));
+
+        Assert.Contains("not valid", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -67,6 +67,11 @@ internal sealed class JsonExtractor : IDocumentExtractor
         {
             throw new ExtractionException($"The JSON is not valid (line {ex.LineNumber + 1}).", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // The reader raises this when a string's bytes are not valid UTF-8.
+            throw new ExtractionException("The JSON holds a string that is not valid UTF-8.", ex);
+        }
 
         FlushGroup(blocks, lines);
         return blocks.ToDocument(null);

@@ -114,6 +114,9 @@ internal sealed class DocxExtractor : IDocumentExtractor
                         case "tab":
                             paragraph.Append(' ');
                             break;
+                        case "noBreakHyphen":
+                            paragraph.Append('-');
+                            break;
                         case "br" or "cr":
                             paragraph.Append('\n');
                             break;

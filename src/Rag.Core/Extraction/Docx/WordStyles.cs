@@ -5,7 +5,7 @@ namespace Rag.Core.Extraction.Docx;
 /// <summary>
 /// What a paragraph style means for structure: a heading level (0 for Title, 1–9 for headings) or a list.
 /// Styles are resolved by their name and outline level, following basedOn, because style ids are
-/// localised ("berschrift1") while names are not.
+/// localised ("Überschrift1") while names are not.
 /// </summary>
 internal sealed class WordStyles
 {

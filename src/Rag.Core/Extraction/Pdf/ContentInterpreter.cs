@@ -18,6 +18,9 @@ internal sealed class ContentInterpreter
     private readonly List<PlacedGlyph> _glyphs = [];
     private readonly CancellationToken _cancellationToken;
     private readonly HashSet<PdfStream> _activeForms = new(ReferenceEqualityComparer.Instance);
+
+    // Forms such as running headers recur on every page; decode each once, so it is charged to the budget once.
+    private readonly Dictionary<PdfStream, byte[]> _decodedForms = new(ReferenceEqualityComparer.Instance);
     private int _operators;
 
     private GraphicsState _state = new();
@@ -264,7 +267,13 @@ internal sealed class ContentInterpreter
             }
 
             var formResources = _file.ResolveDictionary(form.Dictionary.GetRaw("Resources")) ?? resources;
-            Run(_file.DecodeStream(form), formResources, depth + 1);
+            if (!_decodedForms.TryGetValue(form, out var formContent))
+            {
+                formContent = _file.DecodeStream(form);
+                _decodedForms[form] = formContent;
+            }
+
+            Run(formContent, formResources, depth + 1);
         }
         finally
         {

@@ -40,16 +40,23 @@ internal sealed class PdfExtractor : IDocumentExtractor
         }
 
         var bodySize = BodyFontSize(pageParagraphs);
+
+        // Heading levels rank the distinct heading sizes in the document: the largest is level 1.
+        var headingSizes = pageParagraphs.SelectMany(p => p)
+            .Where(p => IsHeading(p.Text, p.FontSize, bodySize))
+            .Select(p => Math.Round(p.FontSize * 2) / 2)
+            .Distinct()
+            .OrderDescending()
+            .ToList();
         var blocks = new BlockCollector(options);
         for (var i = 0; i < pageParagraphs.Count; i++)
         {
             blocks.Page = i + 1;
             foreach (var (text, size) in pageParagraphs[i])
             {
-                var level = HeadingLevel(text, size, bodySize);
-                if (level is not null)
+                if (IsHeading(text, size, bodySize))
                 {
-                    blocks.AddHeading(level.Value, text);
+                    blocks.AddHeading(Math.Min(headingSizes.IndexOf(Math.Round(size * 2) / 2) + 1, 6), text);
                 }
                 else
                 {
@@ -61,15 +68,9 @@ internal sealed class PdfExtractor : IDocumentExtractor
         return blocks.ToDocument(file.Title());
     }
 
-    private static int? HeadingLevel(string text, double size, double bodySize)
-    {
-        if (text.Length > 120 || !text.Any(char.IsLetter) || size < bodySize * 1.15)
-        {
-            return null;
-        }
-
-        return size >= bodySize * 1.6 ? 1 : size >= bodySize * 1.3 ? 2 : 3;
-    }
+    /// <summary>Short text set clearly larger than the body is a heading; dot leaders mark table-of-contents entries instead.</summary>
+    private static bool IsHeading(string text, double size, double bodySize) =>
+        text.Length <= 120 && text.Any(char.IsLetter) && size >= bodySize * 1.15 && !text.Contains("....", StringComparison.Ordinal);
 
     /// <summary>The font size carrying the most characters.</summary>
     private static double BodyFontSize(List<List<(string Text, double FontSize)>> pages) =>

@@ -16,6 +16,8 @@ internal sealed class PdfFile
     private readonly Dictionary<int, object> _cache = [];
     private readonly HashSet<int> _resolving = [];
     private readonly Dictionary<int, (PdfLexer Lexer, int First, Dictionary<int, int> Offsets)> _objectStreams = [];
+    private StandardDecryption? _decryption;
+    private int? _encryptionDictionaryNumber;
 
     // For objects in an object stream, OffsetOrStream is the stream's object number.
     private readonly record struct XrefEntry(bool InObjectStream, long OffsetOrStream);
@@ -46,6 +48,7 @@ internal sealed class PdfFile
         }
         catch (PdfFormatException)
         {
+            // A damaged cross-reference section is common; the scan below is the remedy.
         }
 
         if (!readFromXref)
@@ -53,9 +56,16 @@ internal sealed class PdfFile
             file.Recover();
         }
 
-        if (file.Trailer.ContainsKey("Encrypt"))
+        if (file.Trailer.GetRaw("Encrypt") is { } encrypt)
         {
-            throw new ExtractionException("Encrypted PDF is not supported: remove the password protection and upload it again.");
+            file._encryptionDictionaryNumber = (encrypt as PdfReference)?.Number;
+            var encryptDictionary = file.ResolveDictionary(encrypt)
+                ?? throw new ExtractionException("Encrypted PDF is not supported: its encryption dictionary is missing.");
+            file._decryption = StandardDecryption.Create(encryptDictionary, file.Trailer, file);
+
+            // Objects read before the key was known hold encrypted strings and streams.
+            file._cache.Clear();
+            file._objectStreams.Clear();
         }
 
         return file;
@@ -121,14 +131,57 @@ internal sealed class PdfFile
         }
 
         var lexer = new PdfLexer(_data, (int)offset);
-        if (lexer.ReadObject(false) is not double number || lexer.ReadObject(false) is not double ||
+        if (lexer.ReadObject(false) is not double number || lexer.ReadObject(false) is not double generation ||
             lexer.ReadObject(false) is not PdfOperator { Value: "obj" } || (int)number != expectedNumber)
         {
             return null;
         }
 
         var value = lexer.ReadObject(true);
-        return value is PdfDictionary dictionary ? ReadStreamBody(lexer, dictionary) : value;
+        if (value is PdfDictionary dictionary)
+        {
+            value = ReadStreamBody(lexer, dictionary);
+        }
+
+        return _decryption is null || expectedNumber == _encryptionDictionaryNumber || value is null
+            ? value
+            : Decrypt(value, expectedNumber, (int)generation, depth: 0);
+    }
+
+    /// <summary>Decrypts the strings and stream data of a top-level object (objects in object streams are covered by their stream's encryption).</summary>
+    private object Decrypt(object value, int number, int generation, int depth)
+    {
+        if (depth > 64)
+        {
+            return value;
+        }
+
+        switch (value)
+        {
+            case PdfString text:
+                return new PdfString(_decryption!.Decrypt(text.Bytes, number, generation));
+            case PdfArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    array[i] = Decrypt(array[i], number, generation, depth + 1);
+                }
+
+                return array;
+            case PdfDictionary dictionary:
+                foreach (var key in dictionary.Keys.ToList())
+                {
+                    dictionary[key] = Decrypt(dictionary[key], number, generation, depth + 1);
+                }
+
+                return dictionary;
+            case PdfStream stream:
+                Decrypt(stream.Dictionary, number, generation, depth + 1);
+                return stream.Dictionary.GetRaw("Type") is PdfName { Value: "XRef" }
+                    ? stream
+                    : new PdfStream(stream.Dictionary, _decryption!.Decrypt(stream.RawData.ToArray(), number, generation));
+            default:
+                return value;
+        }
     }
 
     /// <summary>If "stream" follows the dictionary, reads its data using /Length, or up to "endstream" when /Length lies.</summary>
@@ -439,6 +492,7 @@ internal sealed class PdfFile
                 }
                 catch (PdfFormatException)
                 {
+                    // A damaged object stream loses only its own objects.
                 }
             }
         }

@@ -38,6 +38,10 @@ internal sealed partial class PdfFont
 
         var font = new PdfFont(toUnicode, isComposite: false, defaultWidth: DefaultWidth);
         font.LoadSimpleEncoding(dictionary, file, subtype);
+        // Type 3 glyph widths are in glyph space; /FontMatrix maps them to text space (usually 1/1000 for other fonts).
+        var widthScale = subtype == "Type3" && Matrix.FromArray(file.Resolve(dictionary.GetRaw("FontMatrix")) as PdfArray) is { } fontMatrix
+            ? fontMatrix.A * 1000
+            : 1;
         var firstChar = file.Resolve(dictionary.GetRaw("FirstChar")) is double first ? (int)first : 0;
         if (file.Resolve(dictionary.GetRaw("Widths")) is PdfArray widths)
         {
@@ -45,7 +49,7 @@ internal sealed partial class PdfFont
             {
                 if (file.Resolve(widths[i]) is double width)
                 {
-                    font._widths[(uint)(firstChar + i)] = width;
+                    font._widths[(uint)(firstChar + i)] = width * widthScale;
                 }
             }
         }
