@@ -86,13 +86,14 @@ internal sealed partial class HttpResiliencePipelines(IOptions<HttpResilienceOpt
     };
 
     private static bool IsSafeToRepeat(HttpRequestMessage request) =>
-        request.Method == HttpMethod.Get
-        || request.Method == HttpMethod.Head
-        || request.Method == HttpMethod.Options
-        || request.Method == HttpMethod.Put
-        || request.Method == HttpMethod.Delete
-        || request.Method == HttpMethod.Trace
-        || (request.Options.TryGetValue(HttpResilience.AllowRetries, out var allowed) && allowed);
+        request.Options.TryGetValue(HttpResilience.AllowRetries, out var allowed)
+            ? allowed
+            : request.Method == HttpMethod.Get
+              || request.Method == HttpMethod.Head
+              || request.Method == HttpMethod.Options
+              || request.Method == HttpMethod.Put
+              || request.Method == HttpMethod.Delete
+              || request.Method == HttpMethod.Trace;
 
     // null lets the retry strategy use its own backoff.
     private static TimeSpan? RetryAfter(HttpResponseMessage? response, TimeProvider timeProvider) => response?.Headers.RetryAfter switch

@@ -18,7 +18,7 @@ public sealed class ContentTypeDetectorTests
     [InlineData("page.html", "<p>fragment</p>", ContentTypes.Html)]
     [InlineData("page", "<!DOCTYPE html><html><body>x</body></html>", ContentTypes.Html)]
     [InlineData("page.txt", "<!DOCTYPE html><html><body>x</body></html>", ContentTypes.PlainText)]
-    public void Detects_text_formats_from_content_and_name(string fileName, string content, string expected)
+    public void DetectsTextFormatsFromContentAndName(string fileName, string content, string expected)
     {
         var result = ContentTypeDetector.Detect(fileName, Encoding.UTF8.GetBytes(content));
 
@@ -27,7 +27,7 @@ public sealed class ContentTypeDetectorTests
     }
 
     [Fact]
-    public void Utf16_with_a_byte_order_mark_is_text()
+    public void Utf16WithAByteOrderMarkIsText()
     {
         var bytes = Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("Grüße aus Köln")).ToArray();
 
@@ -37,7 +37,7 @@ public sealed class ContentTypeDetectorTests
     }
 
     [Fact]
-    public void Pdf_is_found_by_its_header_even_with_junk_before_it_and_a_wrong_name()
+    public void PdfIsFoundByItsHeaderEvenWithJunkBeforeItAndAWrongName()
     {
         var bytes = Encoding.ASCII.GetBytes("\r\n\r\n%PDF-1.4\n%...");
 
@@ -46,7 +46,7 @@ public sealed class ContentTypeDetectorTests
     }
 
     [Fact]
-    public void A_zip_with_a_word_document_part_is_docx_and_other_zips_are_not()
+    public void AZipWithAWordDocumentPartIsDocxAndOtherZipsAreNot()
     {
         var docx = TestDocx.Build("<w:p><w:r><w:t>Hello</w:t></w:r></w:p>");
         var zip = Zip(("readme.txt", "not word"));
@@ -63,7 +63,7 @@ public sealed class ContentTypeDetectorTests
     }
 
     [Fact]
-    public void Binary_garbage_named_txt_is_a_mismatch()
+    public void BinaryGarbageNamedTxtIsAMismatch()
     {
         var garbage = new byte[4096];
         new Random(42).NextBytes(garbage);
@@ -76,14 +76,14 @@ public sealed class ContentTypeDetectorTests
     }
 
     [Fact]
-    public void Text_with_nuls_or_many_control_characters_is_binary()
+    public void TextWithNulsOrManyControlCharactersIsBinary()
     {
         Assert.Equal(DetectionOutcome.Unsupported, ContentTypeDetector.Detect("blob", "abc\0def"u8).Outcome);
         Assert.Equal(DetectionOutcome.Unsupported, ContentTypeDetector.Detect("blob", "a\u0001b\u0002c\u0003d\u0004"u8).Outcome);
     }
 
     [Fact]
-    public void Known_binary_formats_are_named_in_the_reason()
+    public void KnownBinaryFormatsAreNamedInTheReason()
     {
         var png = new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10, 0, 0 };
 
@@ -94,7 +94,7 @@ public sealed class ContentTypeDetectorTests
     }
 
     [Fact]
-    public void Text_named_as_a_binary_format_is_a_mismatch()
+    public void TextNamedAsABinaryFormatIsAMismatch()
     {
         var result = ContentTypeDetector.Detect("report.docx", "plain words"u8);
 
@@ -103,7 +103,7 @@ public sealed class ContentTypeDetectorTests
     }
 
     [Fact]
-    public void Json_name_with_content_that_does_not_parse_is_a_mismatch()
+    public void JsonNameWithContentThatDoesNotParseIsAMismatch()
     {
         var result = ContentTypeDetector.Detect("data.json", "{\"open\": "u8);
 
@@ -111,7 +111,7 @@ public sealed class ContentTypeDetectorTests
     }
 
     [Fact]
-    public void Empty_content_is_its_own_outcome()
+    public void EmptyContentIsItsOwnOutcome()
     {
         var result = ContentTypeDetector.Detect("empty.pdf", ReadOnlySpan<byte>.Empty);
 

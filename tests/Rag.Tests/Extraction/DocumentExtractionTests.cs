@@ -10,7 +10,7 @@ namespace Rag.Tests.Extraction;
 public sealed class DocumentExtractionTests
 {
     [Fact]
-    public async Task An_empty_file_is_refused_clearly_by_detection_and_by_extraction()
+    public async Task AnEmptyFileIsRefusedClearlyByDetectionAndByExtraction()
     {
         Assert.Equal(DetectionOutcome.Empty, ContentTypeDetector.Detect("empty.txt", []).Outcome);
 
@@ -20,7 +20,7 @@ public sealed class DocumentExtractionTests
     }
 
     [Fact]
-    public async Task Detection_then_extraction_from_a_stream_gives_the_document()
+    public async Task DetectionThenExtractionFromAStreamGivesTheDocument()
     {
         var bytes = Encoding.UTF8.GetBytes("# Notes\n\nRemember the milk.");
         var detected = ContentTypeDetector.Detect("notes.md", bytes);
@@ -32,7 +32,7 @@ public sealed class DocumentExtractionTests
     }
 
     [Fact]
-    public async Task Cancellation_is_not_swallowed()
+    public async Task CancellationIsNotSwallowed()
     {
         using var cancellation = new CancellationTokenSource();
         await cancellation.CancelAsync();
@@ -42,7 +42,7 @@ public sealed class DocumentExtractionTests
     }
 
     [Fact]
-    public void Options_bind_from_the_extraction_section_and_invalid_values_fail_validation()
+    public void OptionsBindFromTheExtractionSectionAndInvalidValuesFailValidation()
     {
         using var valid = Provider(new() { ["Extraction:MaxPages"] = "12", ["Extraction:CsvRowsPerBlock"] = "5" });
         var options = valid.GetRequiredService<IOptions<ExtractionOptions>>().Value;

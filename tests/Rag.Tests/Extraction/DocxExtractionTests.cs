@@ -13,7 +13,7 @@ public sealed class DocxExtractionTests
         "<w:style w:type=\"paragraph\" w:styleId=\"ListParagraph\"><w:name w:val=\"List Paragraph\"/></w:style>";
 
     [Fact]
-    public async Task Headings_by_style_paragraphs_lists_and_tables_come_out_in_order()
+    public async Task HeadingsByStyleParagraphsListsAndTablesComeOutInOrder()
     {
         var body =
             TestDocx.Paragraph("Quarterly Report", "Title") +
@@ -48,7 +48,7 @@ public sealed class DocxExtractionTests
     }
 
     [Fact]
-    public async Task Headings_are_recognised_by_style_id_when_the_styles_part_is_missing()
+    public async Task HeadingsAreRecognisedByStyleIdWhenTheStylesPartIsMissing()
     {
         var document = await Extract(TestDocx.Build(TestDocx.Paragraph("Intro", "Heading1") + TestDocx.Paragraph("Text")));
 
@@ -57,7 +57,7 @@ public sealed class DocxExtractionTests
     }
 
     [Fact]
-    public async Task A_truncated_docx_gives_a_clear_error()
+    public async Task ATruncatedDocxGivesAClearError()
     {
         var docx = TestDocx.Build(TestDocx.Paragraph("Some text that will be cut off"));
 
@@ -67,7 +67,7 @@ public sealed class DocxExtractionTests
     }
 
     [Fact]
-    public async Task A_zip_bomb_declaring_its_size_is_refused_before_inflating()
+    public async Task AZipBombDeclaringItsSizeIsRefusedBeforeInflating()
     {
         var bomb = TestDocx.ZipBomb(inflatedMegabytes: 2048, declaredSize: 2048u * 1024 * 1024);
 
@@ -79,7 +79,7 @@ public sealed class DocxExtractionTests
     }
 
     [Fact]
-    public async Task A_zip_bomb_lying_about_its_size_is_stopped_while_inflating()
+    public async Task AZipBombLyingAboutItsSizeIsStoppedWhileInflating()
     {
         // Declares 1 KB; actually inflates to 2 GB. Only the byte cap can catch it.
         var bomb = TestDocx.ZipBomb(inflatedMegabytes: 2048, declaredSize: 1024);
@@ -91,7 +91,7 @@ public sealed class DocxExtractionTests
     }
 
     [Fact]
-    public async Task An_archive_with_more_entries_than_allowed_is_refused_before_reading()
+    public async Task AnArchiveWithMoreEntriesThanAllowedIsRefusedBeforeReading()
     {
         var docx = TestDocx.Build(TestDocx.Paragraph("Text"), "");
 
@@ -101,7 +101,7 @@ public sealed class DocxExtractionTests
     }
 
     [Fact]
-    public async Task An_overly_compressed_part_is_refused_by_ratio()
+    public async Task AnOverlyCompressedPartIsRefusedByRatio()
     {
         var bomb = TestDocx.ZipBomb(inflatedMegabytes: 64, declaredSize: 64u * 1024 * 1024);
 

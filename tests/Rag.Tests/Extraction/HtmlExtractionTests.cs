@@ -9,7 +9,7 @@ namespace Rag.Tests.Extraction;
 public sealed class HtmlExtractionTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task Main_content_is_kept_and_page_chrome_dropped()
+    public async Task MainContentIsKeptAndPageChromeDropped()
     {
         const string html = """
             <!DOCTYPE html>
@@ -53,7 +53,7 @@ public sealed class HtmlExtractionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Without_main_the_body_is_used_and_page_level_header_and_footer_dropped()
+    public async Task WithoutMainTheBodyIsUsedAndPageLevelHeaderAndFooterDropped()
     {
         var document = await Extract("<html><body><header>Top bar</header><h1>Only heading</h1><div>Body text</div><footer>Bottom</footer></body></html>");
 
@@ -62,7 +62,7 @@ public sealed class HtmlExtractionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Deeply_nested_markup_is_read_without_overflowing_the_stack()
+    public async Task DeeplyNestedMarkupIsReadWithoutOverflowingTheStack()
     {
         var html = string.Concat(Enumerable.Repeat("<div><span>", 5_000)) + "deep text" + string.Concat(Enumerable.Repeat("</span></div>", 5_000));
 
@@ -72,7 +72,7 @@ public sealed class HtmlExtractionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Postgres_create_table_page_yields_headings_and_text_without_navigation()
+    public async Task PostgresCreateTablePageYieldsHeadingsAndTextWithoutNavigation()
     {
         var bytes = InstalledFiles.Read(Path.Combine(InstalledFiles.PostgresDocsDirectory, "sql-createtable.html"), "postgresql-doc-15");
 
@@ -98,7 +98,7 @@ public sealed class HtmlExtractionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task All_postgres_documentation_pages_extract_without_error()
+    public async Task AllPostgresDocumentationPagesExtractWithoutError()
     {
         var pages = InstalledFiles.PostgresHtmlPages();
         var failures = new ConcurrentBag<string>();

@@ -15,7 +15,7 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
         "/Differences [1 /fi /quoteright 128 /eacute /uni2014] >> >>";
 
     [Fact]
-    public async Task Simple_font_with_differences_positions_lines_paragraphs_and_forms_in_reading_order()
+    public async Task SimpleFontWithDifferencesPositionsLinesParagraphsAndFormsInReadingOrder()
     {
         var content = """
             BT /F1 12 Tf 72 720 Td
@@ -50,7 +50,7 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Type0_identity_font_is_read_through_its_ToUnicode_cmap()
+    public async Task Type0IdentityFontIsReadThroughItsToUnicodeCmap()
     {
         const string cmap = """
             /CIDInit /ProcSet findresource begin 12 dict begin begincmap
@@ -77,7 +77,7 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Object_streams_found_through_a_predicted_cross_reference_stream_are_read()
+    public async Task ObjectStreamsFoundThroughAPredictedCrossReferenceStreamAreRead()
     {
         var pdf = new TestPdf()
             .Object(1, Catalog)
@@ -96,7 +96,7 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Incremental_updates_replace_older_objects()
+    public async Task IncrementalUpdatesReplaceOlderObjects()
     {
         var original = OnePage("(Original text) Tj");
         var updated = new TestPdf().Stream(4, "", "BT /F1 12 Tf 72 700 Td (Revised text) Tj ET"u8.ToArray()).AppendUpdateTo(original);
@@ -106,7 +106,7 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Broken_cross_references_are_recovered_by_scanning_for_objects()
+    public async Task BrokenCrossReferencesAreRecoveredByScanningForObjects()
     {
         var pdf = OnePage("(Still readable) Tj");
 
@@ -122,7 +122,7 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
     [InlineData("RunLengthDecode")]
     [InlineData("LZWDecode")]
     [InlineData("FlateDecode")]
-    public async Task Content_streams_are_decoded_through_each_filter(string filter)
+    public async Task ContentStreamsAreDecodedThroughEachFilter(string filter)
     {
         var content = Encoding.Latin1.GetBytes("BT /F1 12 Tf 72 700 Td (Filtered through " + filter + ") Tj ET");
         var encoded = filter switch
@@ -139,7 +139,7 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task An_unknown_filter_gives_a_clear_error_for_that_page()
+    public async Task AnUnknownFilterGivesAClearErrorForThatPage()
     {
         var pdf = OnePageWithStream("/Filter /JBIG2Decode", [1, 2, 3]);
 
@@ -149,7 +149,7 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Encrypted_pdfs_are_refused_clearly()
+    public async Task EncryptedPdfsAreRefusedClearly()
     {
         var pdf = new TestPdf()
             .Object(1, Catalog)
@@ -165,7 +165,7 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
     [Theory]
     [InlineData("RC4 128-bit")]
     [InlineData("AES 128-bit")]
-    public async Task Pdfs_protected_only_by_an_owner_password_are_decrypted(string encryption)
+    public async Task PdfsProtectedOnlyByAnOwnerPasswordAreDecrypted(string encryption)
     {
         var pdf = PdfSharpDocuments.Protected(pdfDocument =>
         {
@@ -188,7 +188,7 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Pdfs_that_need_a_user_password_are_refused_clearly()
+    public async Task PdfsThatNeedAUserPasswordAreRefusedClearly()
     {
         var pdf = PdfSharpDocuments.Protected(pdfDocument =>
         {
@@ -203,7 +203,7 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Garbage_after_the_header_gives_a_clear_error()
+    public async Task GarbageAfterTheHeaderGivesAClearError()
     {
         var garbage = new byte[64 * 1024];
         new Random(7).NextBytes(garbage);
@@ -214,7 +214,7 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_truncated_real_pdf_gives_a_clear_error()
+    public async Task ATruncatedRealPdfGivesAClearError()
     {
         var pdf = InstalledFiles.Read(InstalledFiles.LibtasnManual, "libtasn1-doc");
 
@@ -224,7 +224,7 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Hostile_structures_end_in_bounded_time()
+    public async Task HostileStructuresEndInBoundedTime()
     {
         // A page tree that contains itself, a form that draws itself, and an object whose /Length refers to itself.
         var pdf = new TestPdf()
@@ -240,7 +240,7 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task PdfSharp_generated_multi_page_document_keeps_text_order_and_page_numbers()
+    public async Task PdfSharpGeneratedMultiPageDocumentKeepsTextOrderAndPageNumbers()
     {
         var pdf = PdfSharpDocuments.ThreePages();
 
@@ -261,7 +261,7 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Real_pdftex_manual_with_object_streams_reads_in_order_with_page_numbers()
+    public async Task RealPdftexManualWithObjectStreamsReadsInOrderWithPageNumbers()
     {
         var pdf = InstalledFiles.Read(InstalledFiles.LibtasnManual, "libtasn1-doc");
         var stopwatch = Stopwatch.StartNew();
@@ -285,7 +285,7 @@ public sealed class PdfExtractionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Real_ghostscript_manual_with_custom_encodings_reads_in_order_with_page_numbers()
+    public async Task RealGhostscriptManualWithCustomEncodingsReadsInOrderWithPageNumbers()
     {
         var pdf = InstalledFiles.Read(InstalledFiles.GraphvizDotManual, "graphviz-doc");
         var stopwatch = Stopwatch.StartNew();

@@ -7,7 +7,7 @@ namespace Rag.Tests.Extraction;
 public sealed class TextFormatsExtractionTests
 {
     [Fact]
-    public async Task Plain_text_splits_paragraphs_at_blank_lines_and_normalises_whitespace()
+    public async Task PlainTextSplitsParagraphsAtBlankLinesAndNormalisesWhitespace()
     {
         var document = await Extract(ContentTypes.PlainText, "First  paragraph\r\ncontinues here.\r\n\r\n \t \nSecond\u00A0one.\n\n\n");
 
@@ -16,7 +16,7 @@ public sealed class TextFormatsExtractionTests
     }
 
     [Fact]
-    public async Task Markdown_headings_lists_code_and_tables_keep_their_structure()
+    public async Task MarkdownHeadingsListsCodeAndTablesKeepTheirStructure()
     {
         const string markdown = """
             ---
@@ -68,7 +68,7 @@ public sealed class TextFormatsExtractionTests
     }
 
     [Fact]
-    public async Task Csv_rows_become_named_fields_in_blocks_of_rows()
+    public async Task CsvRowsBecomeNamedFieldsInBlocksOfRows()
     {
         var csv = "name,city,note\r\n\"Lovelace, Ada\",London,\"said \"\"hello\"\"\nand left\"\r\nTuring,,extra,surplus\r\n";
         for (var i = 0; i < 25; i++)
@@ -87,7 +87,7 @@ public sealed class TextFormatsExtractionTests
     }
 
     [Fact]
-    public async Task Json_is_flattened_to_paths_grouped_by_top_level_member()
+    public async Task JsonIsFlattenedToPathsGroupedByTopLevelMember()
     {
         const string json = """
             {
@@ -109,7 +109,7 @@ public sealed class TextFormatsExtractionTests
     }
 
     [Fact]
-    public async Task Json_top_level_arrays_group_by_element()
+    public async Task JsonTopLevelArraysGroupByElement()
     {
         var document = await Extract(ContentTypes.Json, """[{"id": 1, "t": "one"}, {"id": 2}]""");
 
@@ -117,7 +117,7 @@ public sealed class TextFormatsExtractionTests
     }
 
     [Fact]
-    public async Task Json_nested_100000_deep_fails_clearly_without_overflowing_the_stack()
+    public async Task JsonNested100000DeepFailsClearlyWithoutOverflowingTheStack()
     {
         var json = new string('[', 100_000) + new string(']', 100_000);
         Assert.Equal(ContentTypes.Json, ContentTypeDetector.Detect("deep.json", Encoding.UTF8.GetBytes(json)).ContentType);
@@ -128,7 +128,7 @@ public sealed class TextFormatsExtractionTests
     }
 
     [Fact]
-    public async Task Json_strings_that_are_not_utf8_fail_clearly()
+    public async Task JsonStringsThatAreNotUtf8FailClearly()
     {
         var error = await Assert.ThrowsAsync<ExtractionException>(() =>
             DocumentExtraction.ExtractAsync(ContentTypes.Json, new byte[] { (byte)'{', (byte)'"', (byte)'a', (byte)'"', (byte)':', (byte)'"', 0xFF, 0xFE, (byte)'"', (byte)'}' }, new ExtractionOptions()));
@@ -137,7 +137,7 @@ public sealed class TextFormatsExtractionTests
     }
 
     [Fact]
-    public async Task Invalid_json_fails_clearly()
+    public async Task InvalidJsonFailsClearly()
     {
         var error = await Assert.ThrowsAsync<ExtractionException>(() => Extract(ContentTypes.Json, "{\"a\": 1,\n \"b\": }"));
 
@@ -145,7 +145,7 @@ public sealed class TextFormatsExtractionTests
     }
 
     [Fact]
-    public async Task Text_beyond_the_character_limit_is_refused()
+    public async Task TextBeyondTheCharacterLimitIsRefused()
     {
         var error = await Assert.ThrowsAsync<ExtractionException>(() =>
             Extract(ContentTypes.PlainText, string.Join("\n\n", Enumerable.Repeat("twenty characters ok", 10)), new ExtractionOptions { MaxCharacters = 100 }));
@@ -154,7 +154,7 @@ public sealed class TextFormatsExtractionTests
     }
 
     [Fact]
-    public async Task Binary_content_handed_to_a_text_extractor_fails_clearly()
+    public async Task BinaryContentHandedToATextExtractorFailsClearly()
     {
         var error = await Assert.ThrowsAsync<ExtractionException>(() =>
             DocumentExtraction.ExtractAsync(ContentTypes.PlainText, new byte[] { 1, 2, 0, 4, 0xFF }, new ExtractionOptions()));
@@ -163,7 +163,7 @@ public sealed class TextFormatsExtractionTests
     }
 
     [Fact]
-    public async Task Unsupported_content_types_and_oversized_input_are_refused()
+    public async Task UnsupportedContentTypesAndOversizedInputAreRefused()
     {
         await Assert.ThrowsAsync<ExtractionException>(() => DocumentExtraction.ExtractAsync("image/png", new byte[] { 1 }, new ExtractionOptions()));
         var error = await Assert.ThrowsAsync<ExtractionException>(() =>

@@ -10,7 +10,7 @@ public sealed class RedisCommandTests(RedisServerFixture fixture)
     private readonly string _prefix = $"cmd:{Guid.NewGuid():N}:";
 
     [Fact]
-    public async Task Ping_answers()
+    public async Task PingAnswers()
     {
         var reply = await _client.ExecuteAsync("PING", []);
 
@@ -19,7 +19,7 @@ public sealed class RedisCommandTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Set_and_get_round_trip_strings_and_missing_keys_are_null()
+    public async Task SetAndGetRoundTripStringsAndMissingKeysAreNull()
     {
         Assert.True(await _client.SetAsync(_prefix + "a", "héllo"));
 
@@ -28,7 +28,7 @@ public sealed class RedisCommandTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Set_honours_nx_xx_and_expiry()
+    public async Task SetHonoursNxXxAndExpiry()
     {
         var key = _prefix + "cond";
 
@@ -44,7 +44,7 @@ public sealed class RedisCommandTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Expire_ttl_exists_and_delete()
+    public async Task ExpireTtlExistsAndDelete()
     {
         var key = _prefix + "k";
         await _client.SetAsync(key, "v");
@@ -61,7 +61,7 @@ public sealed class RedisCommandTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Expired_keys_disappear()
+    public async Task ExpiredKeysDisappear()
     {
         var key = _prefix + "short";
         await _client.SetAsync(key, "v", TimeSpan.FromMilliseconds(50));
@@ -76,7 +76,7 @@ public sealed class RedisCommandTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Incr_and_incrby_count()
+    public async Task IncrAndIncrbyCount()
     {
         var key = _prefix + "counter";
 
@@ -87,7 +87,7 @@ public sealed class RedisCommandTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Mset_and_mget_keep_order_with_nulls_for_missing_keys()
+    public async Task MsetAndMgetKeepOrderWithNullsForMissingKeys()
     {
         await _client.SetManyAsync([new(_prefix + "m1", "one"), new(_prefix + "m2", new byte[] { 0, 1, 2 })]);
 
@@ -100,7 +100,7 @@ public sealed class RedisCommandTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Pipelined_sets_with_expiry_all_land_with_their_ttl()
+    public async Task PipelinedSetsWithExpiryAllLandWithTheirTtl()
     {
         var pairs = Enumerable.Range(0, 50).Select(i => new KeyValuePair<string, RedisValue>(_prefix + "p" + i, i)).ToList();
 
@@ -112,7 +112,7 @@ public sealed class RedisCommandTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Error_replies_raise_server_exceptions_carrying_the_message()
+    public async Task ErrorRepliesRaiseServerExceptionsCarryingTheMessage()
     {
         var key = _prefix + "list";
         await _client.ExecuteAsync("LPUSH", [key, "x"]);
@@ -127,7 +127,7 @@ public sealed class RedisCommandTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Generic_execute_returns_nested_arrays_and_integers()
+    public async Task GenericExecuteReturnsNestedArraysAndIntegers()
     {
         var key = _prefix + "h";
         await _client.ExecuteAsync("HSET", [key, "f1", "v1", "f2", 2]);
@@ -142,7 +142,7 @@ public sealed class RedisCommandTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task All_byte_values_embedded_crlf_and_a_one_megabyte_value_survive()
+    public async Task AllByteValuesEmbeddedCrlfAndAOneMegabyteValueSurvive()
     {
         var allBytes = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
         var crlf = "a\r\nb\r\n\r\n$3\r\n*1"u8.ToArray();
@@ -164,7 +164,7 @@ public sealed class RedisCommandTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Scripts_run_by_sha_and_fall_back_to_eval_after_script_flush()
+    public async Task ScriptsRunByShaAndFallBackToEvalAfterScriptFlush()
     {
         var script = new RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])");
         var key = _prefix + "scripted";
@@ -179,7 +179,7 @@ public sealed class RedisCommandTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Script_errors_surface_as_server_exceptions()
+    public async Task ScriptErrorsSurfaceAsServerExceptions()
     {
         var script = new RedisScript("return redis.error_reply('ERR custom failure')");
 

@@ -5,7 +5,7 @@ namespace Rag.Tests.Redis;
 public sealed class RedisConnectionStringTests
 {
     [Fact]
-    public void Parses_the_aspire_form()
+    public void ParsesTheAspireForm()
     {
         var parsed = RedisConnectionString.Parse("localhost:5001,password=xyz");
 
@@ -18,7 +18,7 @@ public sealed class RedisConnectionStringTests
     }
 
     [Fact]
-    public void Parses_every_supported_option_case_insensitively()
+    public void ParsesEverySupportedOptionCaseInsensitively()
     {
         var parsed = RedisConnectionString.Parse(
             "cache.internal:6380,User=app,PASSWORD=p@ss,ssl=True,sslHost=redis.example.com,connectTimeout=1500,syncTimeout=2000,asyncTimeout=3000,defaultDatabase=3,abortConnect=false");
@@ -35,7 +35,7 @@ public sealed class RedisConnectionStringTests
     }
 
     [Fact]
-    public void SyncTimeout_is_the_command_timeout_when_asyncTimeout_is_absent()
+    public void SyncTimeoutIsTheCommandTimeoutWhenAsyncTimeoutIsAbsent()
     {
         Assert.Equal(TimeSpan.FromMilliseconds(750), RedisConnectionString.Parse("h:1,syncTimeout=750").CommandTimeout);
     }
@@ -45,13 +45,13 @@ public sealed class RedisConnectionStringTests
     [InlineData("redis,ssl=true", 6380)]
     [InlineData("[::1]:7000", 7000)]
     [InlineData("[::1]", 6379)]
-    public void Defaults_the_port_and_reads_ipv6_literals(string connectionString, int expectedPort)
+    public void DefaultsThePortAndReadsIpv6Literals(string connectionString, int expectedPort)
     {
         Assert.Equal(expectedPort, RedisConnectionString.Parse(connectionString).Port);
     }
 
     [Fact]
-    public void Uses_the_first_of_several_endpoints()
+    public void UsesTheFirstOfSeveralEndpoints()
     {
         var parsed = RedisConnectionString.Parse("first:1000,second:2000,password=x");
 
@@ -69,7 +69,7 @@ public sealed class RedisConnectionStringTests
     [InlineData("password=secret", "no endpoint")]
     [InlineData("::1:6379", "IPv6")]
     [InlineData("[::1:6379", "unclosed")]
-    public void Rejects_malformed_parts_naming_them(string connectionString, string expectedInMessage)
+    public void RejectsMalformedPartsNamingThem(string connectionString, string expectedInMessage)
     {
         var error = Assert.Throws<FormatException>(() => RedisConnectionString.Parse(connectionString));
 
@@ -77,7 +77,7 @@ public sealed class RedisConnectionStringTests
     }
 
     [Fact]
-    public void Never_reveals_the_password()
+    public void NeverRevealsThePassword()
     {
         var parsed = RedisConnectionString.Parse("host:1,password=TopSecret42,user=bob");
         var error = Assert.Throws<FormatException>(() => RedisConnectionString.Parse("host:1,password=TopSecret42,bogus=1"));

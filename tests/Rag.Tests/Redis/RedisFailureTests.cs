@@ -9,7 +9,7 @@ public sealed class RedisFailureTests
     private const string Password = "correct-horse-battery";
 
     [Fact]
-    public async Task Wrong_password_fails_authentication_without_revealing_it()
+    public async Task WrongPasswordFailsAuthenticationWithoutRevealingIt()
     {
         await using var server = await RedisServer.StartAsync(new RedisServerOptions { Password = Password });
         await using var client = RedisClientFactory.Create($"{server.Host}:{server.Port},password=not-the-password");
@@ -21,7 +21,7 @@ public sealed class RedisFailureTests
     }
 
     [Fact]
-    public async Task Missing_password_fails_authentication_saying_one_is_required()
+    public async Task MissingPasswordFailsAuthenticationSayingOneIsRequired()
     {
         await using var server = await RedisServer.StartAsync(new RedisServerOptions { Password = Password });
         await using var client = RedisClientFactory.Create($"{server.Host}:{server.Port}");
@@ -33,7 +33,7 @@ public sealed class RedisFailureTests
     }
 
     [Fact]
-    public async Task Right_password_and_database_selection_work()
+    public async Task RightPasswordAndDatabaseSelectionWork()
     {
         await using var server = await RedisServer.StartAsync(new RedisServerOptions { Password = Password });
         await using var client = RedisClientFactory.Create(server.ConnectionString + ",defaultDatabase=2");
@@ -46,7 +46,7 @@ public sealed class RedisFailureTests
     }
 
     [Fact]
-    public async Task A_command_that_gets_no_reply_times_out_and_the_client_recovers()
+    public async Task ACommandThatGetsNoReplyTimesOutAndTheClientRecovers()
     {
         await using var server = await RedisServer.StartAsync();
         var options = new RedisClientOptions { CommandTimeout = TimeSpan.FromMilliseconds(300), ReconnectBaseDelay = TimeSpan.FromMilliseconds(10) };
@@ -64,7 +64,7 @@ public sealed class RedisFailureTests
     }
 
     [Fact]
-    public async Task Stopped_server_fails_commands_fast_and_the_same_client_recovers_after_restart()
+    public async Task StoppedServerFailsCommandsFastAndTheSameClientRecoversAfterRestart()
     {
         await using var server = await RedisServer.StartAsync(new RedisServerOptions { Persistent = true });
         var options = new RedisClientOptions
@@ -88,7 +88,7 @@ public sealed class RedisFailureTests
     }
 
     [Fact]
-    public async Task In_flight_commands_fail_fast_when_the_server_dies()
+    public async Task InFlightCommandsFailFastWhenTheServerDies()
     {
         await using var server = await RedisServer.StartAsync();
         var options = new RedisClientOptions { CommandTimeout = TimeSpan.FromSeconds(20), ReconnectBaseDelay = TimeSpan.FromMilliseconds(20) };
@@ -110,7 +110,7 @@ public sealed class RedisFailureTests
     }
 
     [Fact]
-    public async Task A_cancelled_command_does_not_misalign_later_replies()
+    public async Task ACancelledCommandDoesNotMisalignLaterReplies()
     {
         await using var server = await RedisServer.StartAsync();
         await using var client = RedisClientFactory.Create(server.ConnectionString);
@@ -129,7 +129,7 @@ public sealed class RedisFailureTests
     }
 
     [Fact]
-    public async Task Unreachable_server_is_a_connection_error()
+    public async Task UnreachableServerIsAConnectionError()
     {
         await using var client = RedisClientFactory.Create($"127.0.0.1:{FreePort.GetFreeTcpPort()}");
 

@@ -15,7 +15,7 @@ namespace Rag.Tests.Redis;
 public sealed class RedisHostingTests(RedisServerFixture fixture)
 {
     [Fact]
-    public void Missing_connection_string_is_a_clear_startup_error()
+    public void MissingConnectionStringIsAClearStartupError()
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
 
@@ -25,7 +25,7 @@ public sealed class RedisHostingTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public void Malformed_connection_string_names_the_problem_without_the_password()
+    public void MalformedConnectionStringNamesTheProblemWithoutThePassword()
     {
         var builder = CreateBuilder("localhost:6379,password=hunter2,bogus=1");
 
@@ -36,7 +36,7 @@ public sealed class RedisHostingTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Invalid_options_fail_at_start()
+    public async Task InvalidOptionsFailAtStart()
     {
         var builder = CreateBuilder(fixture.Server.ConnectionString);
         builder.Configuration["Redis:ReconnectBaseDelay"] = "00:00:05";
@@ -48,7 +48,7 @@ public sealed class RedisHostingTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Registers_a_working_singleton_client_with_options_from_configuration()
+    public async Task RegistersAWorkingSingletonClientWithOptionsFromConfiguration()
     {
         var builder = CreateBuilder(fixture.Server.ConnectionString);
         builder.Configuration["Redis:CommandTimeout"] = "00:00:03";
@@ -65,7 +65,7 @@ public sealed class RedisHostingTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Health_check_is_healthy_when_redis_answers()
+    public async Task HealthCheckIsHealthyWhenRedisAnswers()
     {
         using var host = BuildHost(fixture.Server.ConnectionString);
 
@@ -75,7 +75,7 @@ public sealed class RedisHostingTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Health_check_is_unhealthy_quickly_when_nothing_listens()
+    public async Task HealthCheckIsUnhealthyQuicklyWhenNothingListens()
     {
         using var host = BuildHost($"127.0.0.1:{FreePort.GetFreeTcpPort()}");
 
@@ -85,7 +85,7 @@ public sealed class RedisHostingTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Health_check_is_unhealthy_within_its_timeout_when_redis_hangs()
+    public async Task HealthCheckIsUnhealthyWithinItsTimeoutWhenRedisHangs()
     {
         await using var server = await RedisServer.StartAsync();
         await using var admin = RedisClientFactory.Create(server.ConnectionString);
@@ -99,7 +99,7 @@ public sealed class RedisHostingTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Emits_a_span_and_metrics_per_command_without_values()
+    public async Task EmitsASpanAndMetricsPerCommandWithoutValues()
     {
         var spans = new ConcurrentQueue<Activity>();
         using var listener = new ActivityListener

@@ -7,7 +7,7 @@ namespace Rag.Tests.Redis;
 public sealed class RedisPipeliningTests(RedisServerFixture fixture)
 {
     [Fact]
-    public async Task Sixty_four_concurrent_callers_each_get_exactly_their_own_replies()
+    public async Task SixtyFourConcurrentCallersEachGetExactlyTheirOwnReplies()
     {
         const int callers = 64;
         const int commandsPerCaller = 1000;

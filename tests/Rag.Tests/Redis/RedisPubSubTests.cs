@@ -9,7 +9,7 @@ public sealed class RedisPubSubTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
     [Fact]
-    public async Task Delivers_messages_to_each_handler_until_it_unsubscribes()
+    public async Task DeliversMessagesToEachHandlerUntilItUnsubscribes()
     {
         await using var server = await RedisServer.StartAsync();
         await using var client = RedisClientFactory.Create(server.ConnectionString);
@@ -33,7 +33,7 @@ public sealed class RedisPubSubTests
     }
 
     [Fact]
-    public async Task A_failing_handler_does_not_stop_delivery()
+    public async Task AFailingHandlerDoesNotStopDelivery()
     {
         await using var server = await RedisServer.StartAsync();
         await using var client = RedisClientFactory.Create(server.ConnectionString);
@@ -53,7 +53,7 @@ public sealed class RedisPubSubTests
     }
 
     [Fact]
-    public async Task Resubscribes_after_the_server_restarts()
+    public async Task ResubscribesAfterTheServerRestarts()
     {
         await using var server = await RedisServer.StartAsync();
         var options = new RedisClientOptions { ReconnectBaseDelay = TimeSpan.FromMilliseconds(20), ReconnectMaxDelay = TimeSpan.FromMilliseconds(200) };

@@ -6,7 +6,7 @@ namespace Rag.Tests.Redis;
 public sealed class RedisServerTests
 {
     [Fact]
-    public async Task Persistent_data_survives_a_graceful_restart_and_clearing_empties_it_on_the_same_port()
+    public async Task PersistentDataSurvivesAGracefulRestartAndClearingEmptiesItOnTheSamePort()
     {
         await using var server = await RedisServer.StartAsync(new RedisServerOptions { Persistent = true, Password = "pw" });
         var port = server.Port;
@@ -32,7 +32,7 @@ public sealed class RedisServerTests
     }
 
     [Fact]
-    public async Task Kill_and_stop_end_the_process_and_dispose_removes_the_temporary_folder()
+    public async Task KillAndStopEndTheProcessAndDisposeRemovesTheTemporaryFolder()
     {
         var server = await RedisServer.StartAsync();
         var folder = server.DataDirectory;
@@ -50,7 +50,7 @@ public sealed class RedisServerTests
     }
 
     [Fact]
-    public async Task A_missing_executable_names_the_package_to_install()
+    public async Task AMissingExecutableNamesThePackageToInstall()
     {
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
             RedisServer.StartAsync(new RedisServerOptions { Executable = "redis-server-that-does-not-exist" }));

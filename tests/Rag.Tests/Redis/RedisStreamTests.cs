@@ -10,7 +10,7 @@ public sealed class RedisStreamTests(RedisServerFixture fixture)
     private readonly string _stream = $"stream:{Guid.NewGuid():N}";
 
     [Fact]
-    public async Task Add_read_acknowledge_with_a_consumer_group()
+    public async Task AddReadAcknowledgeWithAConsumerGroup()
     {
         Assert.True(await _client.StreamCreateGroupAsync(_stream, "workers", "0"));
         Assert.False(await _client.StreamCreateGroupAsync(_stream, "workers", "0"));
@@ -41,7 +41,7 @@ public sealed class RedisStreamTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Group_creation_makes_the_stream_and_maxlen_trims_approximately()
+    public async Task GroupCreationMakesTheStreamAndMaxlenTrimsApproximately()
     {
         await _client.StreamCreateGroupAsync(_stream, "g");
         Assert.Equal(0, await _client.StreamLengthAsync(_stream));
@@ -56,7 +56,7 @@ public sealed class RedisStreamTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Autoclaim_reclaims_an_entry_another_consumer_took_but_never_acknowledged()
+    public async Task AutoclaimReclaimsAnEntryAnotherConsumerTookButNeverAcknowledged()
     {
         await _client.StreamCreateGroupAsync(_stream, "workers", "0");
         var id = await _client.StreamAddAsync(_stream, [new("job", "crashy")]);
@@ -78,7 +78,7 @@ public sealed class RedisStreamTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task A_blocking_read_does_not_delay_other_commands_and_wakes_on_a_new_entry()
+    public async Task ABlockingReadDoesNotDelayOtherCommandsAndWakesOnANewEntry()
     {
         await _client.StreamCreateGroupAsync(_stream, "workers");
         await _client.SetAsync(_stream + ":probe", "fine");
@@ -100,7 +100,7 @@ public sealed class RedisStreamTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task A_blocking_read_that_times_out_returns_nothing()
+    public async Task ABlockingReadThatTimesOutReturnsNothing()
     {
         await _client.StreamCreateGroupAsync(_stream, "workers");
 
@@ -110,7 +110,7 @@ public sealed class RedisStreamTests(RedisServerFixture fixture)
     }
 
     [Fact]
-    public async Task Cancelling_a_blocking_read_leaves_the_client_usable()
+    public async Task CancellingABlockingReadLeavesTheClientUsable()
     {
         await _client.StreamCreateGroupAsync(_stream, "workers");
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));

@@ -30,7 +30,7 @@ public sealed class RedisTlsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Talks_tls_when_the_validation_callback_trusts_the_certificate()
+    public async Task TalksTlsWhenTheValidationCallbackTrustsTheCertificate()
     {
         var presented = new List<string>();
         var options = new RedisClientOptions
@@ -50,7 +50,7 @@ public sealed class RedisTlsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Rejects_an_untrusted_certificate_by_default()
+    public async Task RejectsAnUntrustedCertificateByDefault()
     {
         await using var client = RedisClientFactory.Create(_server!.ConnectionString);
 
@@ -60,7 +60,7 @@ public sealed class RedisTlsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_plain_client_cannot_talk_to_the_tls_port()
+    public async Task APlainClientCannotTalkToTheTlsPort()
     {
         var options = new RedisClientOptions { ConnectTimeout = TimeSpan.FromSeconds(1), CommandTimeout = TimeSpan.FromSeconds(1) };
         await using var client = RedisClientFactory.Create($"{_server!.Host}:{_server.Port}", options);

@@ -9,7 +9,7 @@ public sealed class RespProtocolTests
     private static readonly byte[] Reply = Encoding.ASCII.GetBytes("*3\r\n$3\r\na\r\n\r\n:-42\r\n*2\r\n+OK\r\n$-1\r\n-ERR boom\r\n");
 
     [Fact]
-    public void Encodes_commands_as_arrays_of_bulk_strings()
+    public void EncodesCommandsAsArraysOfBulkStrings()
     {
         var output = new ArrayBufferWriter<byte>();
 
@@ -19,7 +19,7 @@ public sealed class RespProtocolTests
     }
 
     [Fact]
-    public void Encodes_large_values_with_their_exact_length()
+    public void EncodesLargeValuesWithTheirExactLength()
     {
         var output = new ArrayBufferWriter<byte>();
         var large = new string('é', 100_000);
@@ -30,7 +30,7 @@ public sealed class RespProtocolTests
     }
 
     [Fact]
-    public void Decodes_nested_replies_of_every_type()
+    public void DecodesNestedRepliesOfEveryType()
     {
         var buffer = new ReadOnlySequence<byte>(Reply);
 
@@ -48,7 +48,7 @@ public sealed class RespProtocolTests
     }
 
     [Fact]
-    public void Waits_for_more_data_at_every_split_point_and_across_segments()
+    public void WaitsForMoreDataAtEverySplitPointAndAcrossSegments()
     {
         var arrayLength = Reply.Length - "-ERR boom\r\n".Length;
         for (var split = 0; split < Reply.Length; split++)
@@ -64,7 +64,7 @@ public sealed class RespProtocolTests
     }
 
     [Fact]
-    public void Rejects_bytes_that_are_not_resp()
+    public void RejectsBytesThatAreNotResp()
     {
         var buffer = new ReadOnlySequence<byte>("?what\r\n"u8.ToArray());
 

@@ -10,7 +10,7 @@ namespace Rag.Tests.ServiceDefaults;
 public sealed class HealthEndpointTests
 {
     [Fact]
-    public async Task Health_lists_every_check_without_exception_details_and_answers_503_when_one_is_unhealthy()
+    public async Task HealthListsEveryCheckWithoutExceptionDetailsAndAnswers503WhenOneIsUnhealthy()
     {
         await using var server = await StartAsync(checks => checks
             .AddCheck("database", () => HealthCheckResult.Healthy("Reachable"), [HealthCheckTags.Ready])
@@ -35,7 +35,7 @@ public sealed class HealthEndpointTests
     }
 
     [Fact]
-    public async Task Degraded_is_still_200()
+    public async Task DegradedIsStill200()
     {
         await using var server = await StartAsync(checks => checks.AddCheck("slow", () => HealthCheckResult.Degraded("Slow"), [HealthCheckTags.Ready]));
         using var client = LoopbackServer.CreateClient(server.Address);
@@ -48,7 +48,7 @@ public sealed class HealthEndpointTests
     }
 
     [Fact]
-    public async Task Hanging_checks_time_out_so_health_answers_503_while_alive_stays_200()
+    public async Task HangingChecksTimeOutSoHealthAnswers503WhileAliveStays200()
     {
         await using var server = await StartAsync(
             checks => checks
@@ -75,7 +75,7 @@ public sealed class HealthEndpointTests
     }
 
     [Fact]
-    public async Task A_timeout_given_at_registration_is_kept()
+    public async Task ATimeoutGivenAtRegistrationIsKept()
     {
         var builder = LoopbackServer.CreateBuilder();
         builder.AddServiceDefaults();
@@ -93,7 +93,7 @@ public sealed class HealthEndpointTests
     }
 
     [Fact]
-    public async Task An_invalid_default_timeout_fails_at_start()
+    public async Task AnInvalidDefaultTimeoutFailsAtStart()
     {
         var builder = LoopbackServer.CreateBuilder(new Dictionary<string, string?> { ["HealthChecks:DefaultTimeout"] = "00:00:00" });
         builder.AddServiceDefaults();

@@ -13,7 +13,7 @@ public sealed class HttpResilienceTests
     private const string RetryLogCategory = "Rag.ServiceDefaults.Resilience.HttpResiliencePipelines";
 
     [Fact]
-    public async Task Get_is_retried_after_503_and_the_failed_response_is_disposed()
+    public async Task GetIsRetriedAfter503AndTheFailedResponseIsDisposed()
     {
         await using var server = await ScriptedServer.StartAsync();
         server.ThenStatus(503);
@@ -31,7 +31,7 @@ public sealed class HttpResilienceTests
     }
 
     [Fact]
-    public async Task The_total_timeout_bounds_all_attempts()
+    public async Task TheTotalTimeoutBoundsAllAttempts()
     {
         await using var server = await ScriptedServer.StartAsync();
         server.ThenHang().ThenHang().ThenHang().ThenHang();
@@ -46,7 +46,7 @@ public sealed class HttpResilienceTests
     }
 
     [Fact]
-    public async Task Retry_after_delta_from_a_429_sets_the_delay()
+    public async Task RetryAfterDeltaFromA429SetsTheDelay()
     {
         await using var server = await ScriptedServer.StartAsync();
         server.ThenStatus(429, response => response.Headers.RetryAfter = "1");
@@ -62,7 +62,7 @@ public sealed class HttpResilienceTests
     }
 
     [Fact]
-    public async Task Retry_after_date_sets_the_delay_until_that_date()
+    public async Task RetryAfterDateSetsTheDelayUntilThatDate()
     {
         await using var server = await ScriptedServer.StartAsync();
         server.ThenStatus(503, response => response.Headers.RetryAfter = DateTimeOffset.UtcNow.AddSeconds(2).ToString("R"));
@@ -77,7 +77,7 @@ public sealed class HttpResilienceTests
     }
 
     [Fact]
-    public async Task Post_is_not_retried()
+    public async Task PostIsNotRetried()
     {
         await using var server = await ScriptedServer.StartAsync();
         server.ThenStatus(503);
@@ -90,7 +90,7 @@ public sealed class HttpResilienceTests
     }
 
     [Fact]
-    public async Task Post_that_opts_in_is_retried()
+    public async Task PostThatOptsInIsRetried()
     {
         await using var server = await ScriptedServer.StartAsync();
         server.ThenStatus(503);
@@ -105,7 +105,22 @@ public sealed class HttpResilienceTests
     }
 
     [Fact]
-    public async Task Caller_cancellation_is_not_retried()
+    public async Task GetThatOptsOutIsSentOnce()
+    {
+        await using var server = await ScriptedServer.StartAsync();
+        server.ThenStatus(503);
+        using var clients = CreateClients();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/readyz");
+        request.Options.Set(HttpResilience.AllowRetries, false);
+
+        using var response = await clients.Create(server).SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Single(server.Received);
+    }
+
+    [Fact]
+    public async Task CallerCancellationIsNotRetried()
     {
         await using var server = await ScriptedServer.StartAsync();
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -123,7 +138,7 @@ public sealed class HttpResilienceTests
     }
 
     [Fact]
-    public async Task An_attempt_that_exceeds_the_attempt_timeout_is_retried()
+    public async Task AnAttemptThatExceedsTheAttemptTimeoutIsRetried()
     {
         await using var server = await ScriptedServer.StartAsync();
         server.ThenHang();
@@ -138,7 +153,7 @@ public sealed class HttpResilienceTests
     }
 
     [Fact]
-    public async Task Circuit_opens_after_repeated_failures_for_that_client_only()
+    public async Task CircuitOpensAfterRepeatedFailuresForThatClientOnly()
     {
         await using var server = await ScriptedServer.StartAsync();
         server.ThenStatus(500).ThenStatus(500).ThenStatus(500);
@@ -166,7 +181,7 @@ public sealed class HttpResilienceTests
     }
 
     [Fact]
-    public void Inconsistent_options_fail_validation()
+    public void InconsistentOptionsFailValidation()
     {
         using var clients = CreateClients(new()
         {

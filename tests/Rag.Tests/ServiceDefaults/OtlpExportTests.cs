@@ -12,7 +12,7 @@ public sealed partial class OtlpExportTests
     private sealed record OtlpPost(string Path, string? ContentType, string? ApiKey, byte[] Body);
 
     [Fact]
-    public async Task Traces_metrics_and_logs_reach_an_http_protobuf_collector_with_the_configured_resource_and_headers()
+    public async Task TracesMetricsAndLogsReachAnHttpProtobufCollectorWithTheConfiguredResourceAndHeaders()
     {
         var received = new ConcurrentQueue<OtlpPost>();
         await using var collector = await LoopbackServer.StartAsync(app => app.MapPost("/v1/{signal}", async (HttpRequest request) =>

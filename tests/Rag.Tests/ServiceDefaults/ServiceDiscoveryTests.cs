@@ -15,7 +15,7 @@ public sealed class ServiceDiscoveryTests
     [InlineData("https+http://api/documents", "https://localhost:7123/documents")]
     [InlineData("https+http://web/", "http://localhost:5200/")]
     [InlineData("http://external/x", "https://example.test/base/x")]
-    public void Resolves_logical_names_from_services_configuration(string logical, string expected)
+    public void ResolvesLogicalNamesFromServicesConfiguration(string logical, string expected)
     {
         var resolver = CreateResolver(new()
         {
@@ -29,7 +29,7 @@ public sealed class ServiceDiscoveryTests
     }
 
     [Fact]
-    public void Takes_the_indexes_in_turn()
+    public void TakesTheIndexesInTurn()
     {
         var resolver = CreateResolver(new()
         {
@@ -45,7 +45,7 @@ public sealed class ServiceDiscoveryTests
     [Theory]
     [InlineData("http://localhost:8080/x")]
     [InlineData("https://api.openai.example/v1/embeddings")]
-    public void Hosts_without_a_services_entry_pass_through(string address)
+    public void HostsWithoutAServicesEntryPassThrough(string address)
     {
         var resolver = CreateResolver(new() { ["services:api:http:0"] = "http://localhost:5123" });
 
@@ -53,7 +53,7 @@ public sealed class ServiceDiscoveryTests
     }
 
     [Fact]
-    public void Fails_clearly_when_a_service_lacks_the_requested_scheme_or_is_unknown_to_https_plus_http()
+    public void FailsClearlyWhenAServiceLacksTheRequestedSchemeOrIsUnknownToHttpsPlusHttp()
     {
         var resolver = CreateResolver(new() { ["services:api:http:0"] = "http://localhost:5123" });
 
@@ -62,7 +62,7 @@ public sealed class ServiceDiscoveryTests
     }
 
     [Fact]
-    public async Task Http_clients_reach_every_instance_of_a_service_by_name_and_real_hosts_unchanged()
+    public async Task HttpClientsReachEveryInstanceOfAServiceByNameAndRealHostsUnchanged()
     {
         await using var first = await LoopbackServer.StartAsync(app => app.Run(context => context.Response.WriteAsync($"first {context.Request.Path}{context.Request.QueryString}")));
         await using var second = await LoopbackServer.StartAsync(app => app.Run(context => context.Response.WriteAsync($"second {context.Request.Path}{context.Request.QueryString}")));

@@ -13,7 +13,7 @@ namespace Rag.Tests.ServiceDefaults;
 public sealed class TelemetryTests
 {
     [Fact]
-    public async Task Request_produces_a_server_span_and_its_outgoing_call_a_client_span_in_the_same_trace()
+    public async Task RequestProducesAServerSpanAndItsOutgoingCallAClientSpanInTheSameTrace()
     {
         await using var downstream = await LoopbackServer.StartAsync(app => app.MapGet("/ping", () => "pong"));
         var exporter = new CollectingActivityExporter();
@@ -47,7 +47,7 @@ public sealed class TelemetryTests
     }
 
     [Fact]
-    public async Task Health_probes_produce_no_spans()
+    public async Task HealthProbesProduceNoSpans()
     {
         var exporter = new CollectingActivityExporter();
         var builder = LoopbackServer.CreateBuilder();
@@ -74,7 +74,7 @@ public sealed class TelemetryTests
     }
 
     [Fact]
-    public async Task Rag_meters_and_framework_meters_are_collected_and_others_are_not()
+    public async Task RagMetersAndFrameworkMetersAreCollectedAndOthersAreNot()
     {
         var exporter = new CollectingMetricExporter();
         var builder = LoopbackServer.CreateBuilder();
