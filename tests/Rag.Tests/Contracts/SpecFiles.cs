@@ -11,7 +11,34 @@ public static class SpecFiles
     public const string AspireManifestSchema = "aspire-manifest.schema.json";
     public const string AzureYamlSchema = "azure-yaml.schema.json";
 
+    // azure.yaml's schema refers to azd extension schemas by URL, inside "host: azure.ai.*" branches only.
+    private static readonly string[] AzureExtensionSchemas =
+    [
+        "https://raw.githubusercontent.com/Azure/azure-dev/main/cli/azd/extensions/azure.ai.agents/schemas/azure.ai.agent.json",
+        "https://raw.githubusercontent.com/Azure/azure-dev/main/cli/azd/extensions/azure.ai.agents/schemas/microsoft.foundry.json",
+        "https://raw.githubusercontent.com/Azure/azure-dev/main/cli/azd/extensions/azure.ai.connections/schemas/azure.ai.connection.json",
+        "https://raw.githubusercontent.com/Azure/azure-dev/main/cli/azd/extensions/azure.ai.projects/schemas/azure.ai.project.json",
+        "https://raw.githubusercontent.com/Azure/azure-dev/main/cli/azd/extensions/azure.ai.routines/schemas/azure.ai.routine.json",
+        "https://raw.githubusercontent.com/Azure/azure-dev/main/cli/azd/extensions/azure.ai.skills/schemas/azure.ai.skill.json",
+        "https://raw.githubusercontent.com/Azure/azure-dev/main/cli/azd/extensions/azure.ai.toolboxes/schemas/azure.ai.toolbox.json",
+    ];
+
     private static readonly Lazy<string> SpecsDirectory = new(FindSpecsDirectory);
+
+    public static JsonSchemaValidator LoadAspireManifestValidator() =>
+        JsonSchemaValidator.Load(PathOf(AspireManifestSchema), SchemaDialect.Draft07);
+
+    /// <summary>The azure.yaml validator, with <paramref name="remoteStandIn"/> in place of every remote schema so it never goes to the network.</summary>
+    public static JsonSchemaValidator LoadAzureYamlValidator(System.Text.Json.JsonElement remoteStandIn)
+    {
+        var validator = JsonSchemaValidator.Load(PathOf(AzureYamlSchema), SchemaDialect.Draft201909);
+        foreach (var uri in AzureExtensionSchemas)
+        {
+            validator.RegisterExternalSchema(uri, remoteStandIn);
+        }
+
+        return validator;
+    }
 
     public static string PathOf(string fileName)
     {
