@@ -1,5 +1,6 @@
 using Rag.Api;
 using Rag.Api.Documents;
+using Rag.Api.Index;
 using Rag.Api.Jobs;
 using Rag.Api.Search;
 using Rag.Core;
@@ -23,5 +24,6 @@ app.MapDefaultEndpoints();
 app.MapDocumentsApi();
 app.MapJobsApi();
 app.MapSearchApi();
+app.MapIndexAdminApi();
 
 app.Run();

@@ -1,5 +1,11 @@
 using Rag.Core;
+using Rag.Ingestion;
 using Rag.Ingestion.Jobs;
+
+if (args is [IndexRebuildCommand.Name, ..])
+{
+    return await IndexRebuildCommand.RunAsync(args[1..]);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -16,4 +22,5 @@ var app = builder.Build();
 // The worker serves only its health endpoints.
 app.MapDefaultEndpoints();
 
-app.Run();
+await app.RunAsync();
+return 0;

@@ -20,13 +20,15 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
 {
     /// <summary>
     /// In one transaction: replaces every chunk of the document with <paramref name="chunks"/> (its version
-    /// <paramref name="version"/>) and completes the job and the document. Nothing is written unless the job is
-    /// still this worker's and the document still at that version.
+    /// <paramref name="version"/>), records the <paramref name="title"/> its embeddings were made with (the one
+    /// extraction found, or the file's), and completes the job and the document. Nothing is written unless the job
+    /// is still this worker's and the document still at that version.
     /// </summary>
     public async Task<ChunkWriteOutcome> ReplaceAndCompleteAsync(
         ClaimedJob job,
         string workerId,
         int version,
+        string title,
         IReadOnlyList<DocumentChunk> chunks,
         IReadOnlyList<ReadOnlyMemory<float>> embeddings,
         string embeddingModel,
@@ -64,6 +66,13 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
         {
             delete.Parameters.Add(new() { Value = job.DocumentId });
             await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var retitle = new NpgsqlCommand("UPDATE documents SET title = $2 WHERE id = $1", connection, transaction))
+        {
+            retitle.Parameters.Add(new() { Value = job.DocumentId });
+            retitle.Parameters.Add(new() { Value = title });
+            await retitle.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await using (var writer = await connection.BeginBinaryImportAsync(

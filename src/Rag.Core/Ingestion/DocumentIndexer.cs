@@ -67,7 +67,7 @@ public sealed partial class DocumentIndexer(
         }
 
         progress.Report(0.9f);
-        var outcome = await chunks.ReplaceAndCompleteAsync(job, workerId, document.Version, documentChunks, embeddings, model, cancellationToken);
+        var outcome = await chunks.ReplaceAndCompleteAsync(job, workerId, document.Version, title, documentChunks, embeddings, model, cancellationToken);
         if (outcome == ChunkWriteOutcome.Written)
         {
             Log.Indexed(logger, document.Id, document.Version, documentChunks.Count);
@@ -84,9 +84,8 @@ public sealed partial class DocumentIndexer(
         var embeddings = new List<ReadOnlyMemory<float>>(documentChunks.Count);
         for (var start = 0; start < documentChunks.Count; start += batchSize)
         {
-            // The title and heading path travel with each chunk's text: a passage often only makes sense under its heading.
             var inputs = documentChunks.Skip(start).Take(batchSize)
-                .Select(chunk => string.Join(" > ", [title, .. chunk.HeadingPath]) + "\n" + chunk.Text)
+                .Select(chunk => EmbeddingInput(title, chunk.HeadingPath, chunk.Text))
                 .ToList();
             var generated = await embedder.GenerateAsync(inputs, cancellationToken: cancellationToken);
             embeddings.AddRange(generated.Select(e => e.Vector));
@@ -95,6 +94,13 @@ public sealed partial class DocumentIndexer(
 
         return embeddings;
     }
+
+    /// <summary>
+    /// What is embedded for a chunk: its text under its title and heading path, since a passage often only makes
+    /// sense under its heading. Rebuilds embed exactly this again.
+    /// </summary>
+    internal static string EmbeddingInput(string title, IReadOnlyList<string> headingPath, string text) =>
+        string.Join(" > ", [title, .. headingPath]) + "\n" + text;
 
     private static partial class Log
     {

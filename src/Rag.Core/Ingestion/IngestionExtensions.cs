@@ -28,6 +28,7 @@ public static class IngestionExtensions
         builder.Services.AddSingleton<JobQueue>();
         builder.Services.AddSingleton<IndexEvents>();
         builder.Services.AddSingleton<DocumentIndexer>();
+        builder.Services.AddSingleton<IndexRebuilder>();
         if (builder.HasQdrant())
         {
             builder.AddQdrantVectorIndex(ResourceNames.QdrantHttpConnection);

@@ -16,6 +16,12 @@ public interface IVectorIndex
     Task EnsureCreatedAsync(string model, int dimension, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Drops every point and prepares the index for <paramref name="model"/> and <paramref name="dimension"/>, whatever
+    /// it held before: the first step of a rebuild after a change of embedding model or a corrupted index.
+    /// </summary>
+    Task ResetAsync(string model, int dimension, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Makes <paramref name="points"/> the only points of their document: every point of
     /// <paramref name="documentId"/> that is not in <paramref name="points"/> is removed. Idempotent.
     /// </summary>

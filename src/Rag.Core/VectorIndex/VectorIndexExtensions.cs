@@ -10,12 +10,14 @@ public static class VectorIndexExtensions
     /// <summary>
     /// Hybrid retrieval over the vector index: Qdrant when <c>AddDocumentIngestion</c> found it configured, otherwise
     /// this replica's in-process index, loaded from PostgreSQL and kept current from index events (readiness waits
-    /// for the first load).
+    /// for the first load). Index rebuilds asked for through the admin API run here.
     /// </summary>
     public static TBuilder AddVectorSearch<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSingleton<HybridRetriever>();
+        builder.Services.AddSingleton<IndexRebuildRunner>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<IndexRebuildRunner>());
         if (builder.HasQdrant())
         {
             return builder;

@@ -51,7 +51,8 @@ public sealed class IngestionGraphTests(SharedGraphFixture fixture)
         var hiddenScript = await Api.SearchAsync("zeppelin", collection);
         Assert.DoesNotContain(hiddenScript, r => r!.GetString("text").Contains("zeppelin", StringComparison.Ordinal));
 
-        var manualHit = (await Api.SearchAsync("directed graphs", collection)).First(r => r!.GetString("title") == "manual")!;
+        var manualId = accepted.Single(d => d.GetString("file_name") == "manual.pdf").GetGuid("document_id");
+        var manualHit = (await Api.SearchAsync("directed graphs", collection)).First(r => r!.GetGuid("document_id") == manualId)!;
         Assert.True(manualHit["page"]!.GetValue<int>() >= 1);
     }
 

@@ -173,6 +173,23 @@ public abstract class VectorIndexBehaviourTests
     }
 
     [Fact]
+    public async Task ResetEmptiesTheIndexAndAcceptsAnotherModelAndDimension()
+    {
+        var index = await CreateCreatedIndexAsync();
+        await AddCorpusAsync(index, new Random(20));
+
+        await index.ResetAsync("another-model", Dimension * 2);
+
+        Assert.Equal(0, await index.CountAsync());
+        Assert.Equal("another-model", index.Describe().Model);
+        var documentId = Guid.NewGuid();
+        var wide = new VectorPoint(ChunkIds.Create(documentId, 1, 0), documentId, CollectionA, [], Enumerable.Range(1, Dimension * 2).Select(i => (float)i).ToArray());
+        await index.ReplaceDocumentAsync(documentId, [wide]);
+        Assert.Equal(wide.ChunkId, Assert.Single(await index.SearchAsync(wide.Vector, 5, VectorFilter.None)).ChunkId);
+        await Assert.ThrowsAsync<VectorIndexMismatchException>(() => index.EnsureCreatedAsync(Model, Dimension));
+    }
+
+    [Fact]
     public async Task ConcurrentSearchesDuringWritesStayConsistent()
     {
         var index = await CreateCreatedIndexAsync();

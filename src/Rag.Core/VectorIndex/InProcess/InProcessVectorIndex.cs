@@ -42,6 +42,16 @@ public sealed class InProcessVectorIndex : IVectorIndex, IDisposable
         }
     }
 
+    public Task ResetAsync(string model, int dimension, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        cancellationToken.ThrowIfCancellationRequested();
+        var empty = new VectorStore(model, dimension);
+        Write(() => _store = empty);
+        return Task.CompletedTask;
+    }
+
     public Task EnsureCreatedAsync(string model, int dimension, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);

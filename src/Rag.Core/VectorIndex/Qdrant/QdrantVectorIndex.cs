@@ -60,6 +60,15 @@ internal sealed partial class QdrantVectorIndex : ISharedVectorIndex, IQdrantSna
         _description = new VectorIndexDescription(Kind, model, dimension);
     }
 
+    public async Task ResetAsync(string model, int dimension, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        await _qdrant.SendOrNotFoundAsync(HttpMethod.Delete, _collectionPath, writeBody: null, cancellationToken).ConfigureAwait(false);
+        _description = new VectorIndexDescription(Kind, null, null);
+        await EnsureCreatedAsync(model, dimension, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task ReplaceDocumentAsync(Guid documentId, IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(points);

@@ -169,6 +169,8 @@ public sealed class QdrantDouble : IAsyncDisposable
                 case "create_collection":
                     CreateCollection(collectionName, body);
                     return true;
+                case "delete_collection":
+                    return _collections.Remove(collectionName);
                 case "update_collection":
                     UpdateCollection(Find(collectionName), body);
                     return true;
