@@ -27,7 +27,7 @@ public sealed class DatabaseMigratorTests(PostgresFixture postgres)
         string[] expectedTables =
         [
             "api_keys", "audit_log", "chunks", "collection_access", "collections", "conversations", "document_contents",
-            "documents", "index_state", "jobs", "messages", "schema_migrations", "users", "webhook_deliveries", "webhooks",
+            "documents", "index_rebuilds", "index_state", "jobs", "messages", "schema_migrations", "users", "webhook_deliveries", "webhooks",
         ];
         var tables = await Sql.QueryAsync(connectionString,
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
