@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Rag.Core.Chunking;
 
 namespace Rag.Tests.Chunking;
@@ -8,29 +5,19 @@ namespace Rag.Tests.Chunking;
 public class ChunkingOptionsTests
 {
     [Fact]
-    public void DefaultsAreBoundFromTheChunkingSection()
+    public void TheDefaultsAreValid()
     {
-        using var services = BuildServices(new() { ["Chunking:MaxTokens"] = "256", ["Chunking:OverlapTokens"] = "32" });
-
-        var options = services.GetRequiredService<IOptions<ChunkingOptions>>().Value;
-
-        Assert.Equal(new ChunkingOptions { MaxTokens = 256, OverlapTokens = 32 }, options);
+        ChunkingOptions.Default.EnsureValid();
+        Assert.Equal((512, 64), (ChunkingOptions.Default.MaxTokens, ChunkingOptions.Default.OverlapTokens));
     }
 
-    [Fact]
-    public void AnOverlapOfHalfAChunkOrMoreIsRejected()
+    [Theory]
+    [InlineData(64, 32, "OverlapTokens")]
+    [InlineData(64, -1, "OverlapTokens")]
+    [InlineData(8, 0, "MaxTokens")]
+    public void OptionsThatCannotProduceChunksAreRejected(int maxTokens, int overlapTokens, string member)
     {
-        using var services = BuildServices(new() { ["Chunking:MaxTokens"] = "64", ["Chunking:OverlapTokens"] = "40" });
-
-        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<ChunkingOptions>>().Value);
-        Assert.Contains("OverlapTokens", error.Message, StringComparison.Ordinal);
-    }
-
-    private static ServiceProvider BuildServices(Dictionary<string, string?> settings)
-    {
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
-        services.AddChunkingDefaults();
-        return services.BuildServiceProvider();
+        var error = Assert.Throws<ArgumentException>(() => new ChunkingOptions { MaxTokens = maxTokens, OverlapTokens = overlapTokens }.EnsureValid());
+        Assert.Equal(member, error.ParamName);
     }
 }

@@ -40,22 +40,28 @@ public sealed partial class InProcessIndexSynchronizer(
         var model = metadata?.DefaultModelId ?? throw new InvalidOperationException("The embedding generator names no model.");
         var dimension = metadata.DefaultModelDimensions ?? throw new InvalidOperationException("The embedding generator names no dimension.");
 
-        await SubscribeAsync(stoppingToken);
+        StartSubscribing(stoppingToken);
         await LoadAllAsync(model, dimension, stoppingToken);
 
+        // Index events wake the loop at once; the timer reconciles with PostgreSQL for the events pub/sub lost.
         using var timer = new PeriodicTimer(ReconcileInterval);
+        var changed = _changed.Reader.WaitToReadAsync(stoppingToken).AsTask();
         var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
         while (!stoppingToken.IsCancellationRequested)
         {
-            var read = _changed.Reader.WaitToReadAsync(stoppingToken).AsTask();
-            var first = await Task.WhenAny(read, tick);
+            var woken = await Task.WhenAny(changed, tick);
             try
             {
-                if (first == tick)
+                if (woken == tick)
                 {
                     await tick;
                     tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
                     await ReconcileAsync(model, stoppingToken);
+                }
+                else
+                {
+                    await changed;
+                    changed = _changed.Reader.WaitToReadAsync(stoppingToken).AsTask();
                 }
 
                 while (_changed.Reader.TryRead(out var documentId))
@@ -70,28 +76,24 @@ public sealed partial class InProcessIndexSynchronizer(
         }
     }
 
-    private async Task SubscribeAsync(CancellationToken stoppingToken)
+    // Redis may be down at start: keep trying in the background; reconciliation covers the gap meanwhile.
+    private void StartSubscribing(CancellationToken stoppingToken) => _ = Task.Run(async () =>
     {
-        // Redis may be down at start: keep trying in the background; reconciliation covers the gap.
-        _ = Task.Run(async () =>
+        while (!stoppingToken.IsCancellationRequested)
         {
-            while (!stoppingToken.IsCancellationRequested)
+            try
             {
-                try
-                {
-                    var subscription = await indexEvents.SubscribeAsync(id => _changed.Writer.TryWrite(id), stoppingToken);
-                    stoppingToken.Register(() => _ = subscription.DisposeAsync().AsTask());
-                    return;
-                }
-                catch (RedisException error)
-                {
-                    Log.SubscribeFailed(logger, error.Message);
-                    await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                }
+                var subscription = await indexEvents.SubscribeAsync(id => _changed.Writer.TryWrite(id), stoppingToken);
+                stoppingToken.Register(() => _ = subscription.DisposeAsync().AsTask());
+                return;
             }
-        }, stoppingToken);
-        await Task.CompletedTask;
-    }
+            catch (RedisException error)
+            {
+                Log.SubscribeFailed(logger, error.Message);
+                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }, stoppingToken);
 
     private async Task LoadAllAsync(string model, int dimension, CancellationToken stoppingToken)
     {
