@@ -31,13 +31,15 @@ internal sealed class BenchmarkGraph : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<BenchmarkGraph> StartAsync(IReadOnlyDictionary<string, string?> settings, bool disableDurability, CancellationToken cancellationToken = default)
+    public static async Task<BenchmarkGraph> StartAsync(
+        IReadOnlyDictionary<string, string?> settings, bool disableDurability, int ingestionReplicas = 1, CancellationToken cancellationToken = default)
     {
         var graph = await LocalGraph.StartAsync(
             new LocalGraphOptions
             {
                 DataDirectory = Path.Combine(Path.GetTempPath(), "rag-bench", Guid.NewGuid().ToString("N")),
                 DisableDurability = disableDurability,
+                IngestionReplicas = ingestionReplicas,
                 AdditionalEnvironment = settings,
             },
             cancellationToken);

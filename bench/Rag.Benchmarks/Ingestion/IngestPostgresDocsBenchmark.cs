@@ -68,7 +68,7 @@ internal static class IngestPostgresDocsBenchmark
             settings["Ingestion__Concurrency"] = workerConcurrency.ToString(CultureInfo.InvariantCulture);
         }
 
-        await using var bench = await BenchmarkGraph.StartAsync(settings, disableDurability, cancellationToken);
+        await using var bench = await BenchmarkGraph.StartAsync(settings, disableDurability, cancellationToken: cancellationToken);
         var workerProcessId = bench.Graph.Ingestion[0].ProcessId;
 
         // Upload: a few clients, each taking the next batch of files until none is left.

@@ -19,17 +19,21 @@ internal static class UploadLatencyBenchmark
         var warmup = new Option<int>("--warmup") { Description = "Unmeasured requests first.", DefaultValueFactory = _ => 200 };
         var kilobytes = new Option<int>("--kilobytes") { Description = "Size of each file.", DefaultValueFactory = _ => 100 };
         var disableDurability = new Option<bool>("--disable-durability") { Description = "Run PostgreSQL without fsync, as the tests do." };
+        var withoutWorker = new Option<bool>("--without-worker")
+        {
+            Description = "Start no ingestion worker: jobs only queue, so the API does not share the cores with processing them.",
+        };
         var command = new Command("upload-latency", "Upload acceptance latency (p50/p95/p99) of one-file requests from concurrent clients.")
         {
-            clients, requests, warmup, kilobytes, disableDurability,
+            clients, requests, warmup, kilobytes, disableDurability, withoutWorker,
         };
         command.SetAction((parseResult, cancellationToken) => RunAsync(
             parseResult.GetValue(clients), parseResult.GetValue(requests), parseResult.GetValue(warmup), parseResult.GetValue(kilobytes),
-            parseResult.GetValue(disableDurability), cancellationToken));
+            parseResult.GetValue(disableDurability), parseResult.GetValue(withoutWorker), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(int clientCount, int requestCount, int warmupCount, int kilobytes, bool disableDurability, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(int clientCount, int requestCount, int warmupCount, int kilobytes, bool disableDurability, bool withoutWorker, CancellationToken cancellationToken)
     {
         // Every file distinct: identical bytes would be answered as duplicates without storing anything.
         var body = Encoding.UTF8.GetBytes(new SyntheticText(seed: 7).Text(kilobytes * 1024 / 2));
@@ -47,9 +51,10 @@ internal static class UploadLatencyBenchmark
             return content;
         }
 
-        await using var bench = await BenchmarkGraph.StartAsync(new Dictionary<string, string?>(), disableDurability, cancellationToken);
+        await using var bench = await BenchmarkGraph.StartAsync(
+            new Dictionary<string, string?>(), disableDurability, ingestionReplicas: withoutWorker ? 0 : 1, cancellationToken);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{clientCount} clients, one {kilobytes} KB text file per request, {warmupCount} warm-up + {requestCount} measured requests; load average {BenchmarkGraph.LoadAverage()}"));
+            $"{clientCount} clients, one {kilobytes} KB text file per request, {warmupCount} warm-up + {requestCount} measured requests, {(withoutWorker ? "no worker" : "one worker processing meanwhile")}; load average {BenchmarkGraph.LoadAverage()}"));
 
         await RunClientsAsync(0, warmupCount);
         var cpuBefore = ProcessCpu(bench);
