@@ -4,4 +4,6 @@ var root = new RootCommand("Rag benchmarks: run one command at a time, in Releas
 root.Subcommands.Add(Rag.Benchmarks.Redis.RedisThroughputBenchmark.CreateCommand());
 root.Subcommands.Add(Rag.Benchmarks.Search.VectorSearchBenchmark.CreateCommand());
 root.Subcommands.Add(Rag.Benchmarks.Embeddings.EmbedBenchmark.CreateCommand());
+root.Subcommands.Add(Rag.Benchmarks.Ingestion.IngestPostgresDocsBenchmark.CreateCommand());
+root.Subcommands.Add(Rag.Benchmarks.Ingestion.UploadLatencyBenchmark.CreateCommand());
 return await root.Parse(args).InvokeAsync();

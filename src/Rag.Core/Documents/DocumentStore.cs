@@ -207,11 +207,28 @@ public sealed class DocumentStore(NpgsqlDataSource dataSource)
 
     private static async Task<Guid> EnsureCollectionAsync(NpgsqlConnection connection, string name, CancellationToken cancellationToken)
     {
-        // The no-op update makes RETURNING yield the row whether it was just created or already there.
-        await using var command = new NpgsqlCommand(
-            "INSERT INTO collections (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id", connection);
-        command.Parameters.Add(new() { Value = name });
-        return (Guid)(await command.ExecuteScalarAsync(cancellationToken))!;
+        // Read first, insert only when missing: writing the row of an existing collection (an upsert's no-op update)
+        // would lock it until commit and so serialise every concurrent upload into that collection. When another
+        // upload creates it meanwhile, the insert waits for that one to commit and yields nothing; the next read
+        // (a new snapshot under READ COMMITTED) sees it.
+        while (true)
+        {
+            await using (var select = new NpgsqlCommand("SELECT id FROM collections WHERE name = $1", connection))
+            {
+                select.Parameters.Add(new() { Value = name });
+                if (await select.ExecuteScalarAsync(cancellationToken) is Guid existing)
+                {
+                    return existing;
+                }
+            }
+
+            await using var insert = new NpgsqlCommand("INSERT INTO collections (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id", connection);
+            insert.Parameters.Add(new() { Value = name });
+            if (await insert.ExecuteScalarAsync(cancellationToken) is Guid created)
+            {
+                return created;
+            }
+        }
     }
 
     private static async Task<AcceptedDocument> FindDuplicateAsync(

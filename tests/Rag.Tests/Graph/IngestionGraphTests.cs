@@ -132,6 +132,18 @@ public sealed class IngestionGraphTests(SharedGraphFixture fixture)
     }
 
     [Fact]
+    public async Task ConcurrentUploadsIntoANewCollectionAllLandInIt()
+    {
+        // Uploads find or create their collection without locking its row: racing creators must still share one.
+        var uploads = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Api.UploadAcceptedAsync("racing", ($"racer-{i}.txt", Utf8($"Racing upload number {i} about the capybara relay.")))));
+
+        Assert.All(uploads, accepted => Assert.Equal("queued", accepted[0].GetString("status")));
+        var listed = await Api.Http.GetFromJsonAsync<JsonObject>("/api/v1/documents?collection=racing&page_size=1", RagApiClient.Json);
+        Assert.Equal(8, listed!["total"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task DeletedDocumentsLeaveSearchAndReindexingRebuildsTheSameChunks()
     {
         const string collection = "lifecycle";

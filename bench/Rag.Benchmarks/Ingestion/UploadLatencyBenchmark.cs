@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Rag.Benchmarks.Corpus;
+
+namespace Rag.Benchmarks.Ingestion;
+
+/// <summary>
+/// `upload-latency`: how long POST /api/v1/documents takes to accept one 100 KB text file (stored, job queued)
+/// with many clients uploading at once, while the worker processes what they upload.
+/// </summary>
+internal static class UploadLatencyBenchmark
+{
+    public static Command CreateCommand()
+    {
+        var clients = new Option<int>("--clients") { Description = "Concurrent upload clients.", DefaultValueFactory = _ => 16 };
+        var requests = new Option<int>("--requests") { Description = "Measured requests, after the warm-up.", DefaultValueFactory = _ => 2_000 };
+        var warmup = new Option<int>("--warmup") { Description = "Unmeasured requests first.", DefaultValueFactory = _ => 200 };
+        var kilobytes = new Option<int>("--kilobytes") { Description = "Size of each file.", DefaultValueFactory = _ => 100 };
+        var disableDurability = new Option<bool>("--disable-durability") { Description = "Run PostgreSQL without fsync, as the tests do." };
+        var withoutWorker = new Option<bool>("--without-worker")
+        {
+            Description = "Start no ingestion worker: jobs only queue, so the API does not share the cores with processing them.",
+        };
+        var command = new Command("upload-latency", "Upload acceptance latency (p50/p95/p99) of one-file requests from concurrent clients.")
+        {
+            clients, requests, warmup, kilobytes, disableDurability, withoutWorker,
+        };
+        command.SetAction((parseResult, cancellationToken) => RunAsync(
+            parseResult.GetValue(clients), parseResult.GetValue(requests), parseResult.GetValue(warmup), parseResult.GetValue(kilobytes),
+            parseResult.GetValue(disableDurability), parseResult.GetValue(withoutWorker), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(int clientCount, int requestCount, int warmupCount, int kilobytes, bool disableDurability, bool withoutWorker, CancellationToken cancellationToken)
+    {
+        // Every file distinct: identical bytes would be answered as duplicates without storing anything.
+        var body = Encoding.UTF8.GetBytes(new SyntheticText(seed: 7).Text(kilobytes * 1024 / 2));
+        byte[] DistinctFile(int number)
+        {
+            var header = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"Upload benchmark file {number}\n\n"));
+            var content = new byte[kilobytes * 1024];
+            header.CopyTo(content, 0);
+            body.AsSpan(0, content.Length - header.Length).CopyTo(content.AsSpan(header.Length)); // ASCII: cutting anywhere is safe
+            return content;
+        }
+
+        await using var bench = await BenchmarkGraph.StartAsync(
+            new Dictionary<string, string?>(), disableDurability, ingestionReplicas: withoutWorker ? 0 : 1, cancellationToken);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{clientCount} clients, one {kilobytes} KB text file per request, {warmupCount} warm-up + {requestCount} measured requests, {(withoutWorker ? "no worker" : "one worker processing meanwhile")}; load average {BenchmarkGraph.LoadAverage()}"));
+
+        await RunClientsAsync(0, warmupCount);
+        var cpuBefore = ProcessCpu(bench);
+        var stopwatch = Stopwatch.StartNew();
+        var latencies = await RunClientsAsync(warmupCount, requestCount);
+        stopwatch.Stop();
+        Console.WriteLine("upload accepted: " + LatencyReport.Describe(latencies, stopwatch.Elapsed, ProcessCpu(bench) - cpuBefore).Replace("CPU", "API CPU", StringComparison.Ordinal));
+        Console.WriteLine($"load average after: {BenchmarkGraph.LoadAverage()}");
+        return 0;
+
+        async Task<List<double>> RunClientsAsync(int first, int count)
+        {
+            var next = first - 1;
+            var perClient = await Task.WhenAll(Enumerable.Range(0, clientCount).Select(_ => Task.Run(async () =>
+            {
+                var milliseconds = new List<double>();
+                for (var number = Interlocked.Increment(ref next); number < first + count; number = Interlocked.Increment(ref next))
+                {
+                    var content = DistinctFile(number);
+                    var started = Stopwatch.GetTimestamp();
+                    var accepted = await bench.UploadAsync("latency", [($"upload-{number}.txt", content)], cancellationToken);
+                    milliseconds.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    if (accepted[0]!["status"]!.GetValue<string>() != "queued")
+                    {
+                        throw new InvalidOperationException($"Upload not queued: {accepted.ToJsonString()}");
+                    }
+                }
+
+                return milliseconds;
+            }, cancellationToken)));
+            return [.. perClient.SelectMany(list => list)];
+        }
+    }
+
+    // The API's CPU time, from /proc: what one accepted upload costs the server, whatever else runs.
+    private static TimeSpan ProcessCpu(BenchmarkGraph bench)
+    {
+        using var process = Process.GetProcessById(bench.Graph.Api.ProcessId ?? throw new InvalidOperationException("The API is not running."));
+        return process.TotalProcessorTime;
+    }
+}
