@@ -2,6 +2,7 @@ using Rag.Api;
 using Rag.Api.Documents;
 using Rag.Api.Jobs;
 using Rag.Api.Search;
+using Rag.Api.Stats;
 using Rag.Core;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -13,6 +14,7 @@ builder.AddRagModels();
 builder.AddDocumentIngestion();
 builder.AddVectorSearch();
 builder.AddApiServices();
+builder.AddStats();
 
 var app = builder.Build();
 
@@ -23,5 +25,6 @@ app.MapDefaultEndpoints();
 app.MapDocumentsApi();
 app.MapJobsApi();
 app.MapSearchApi();
+app.MapStatsApi();
 
 app.Run();

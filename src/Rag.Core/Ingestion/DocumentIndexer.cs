@@ -94,7 +94,9 @@ public sealed partial class DocumentIndexer(
         {
             RagMetrics.RecordDocumentIndexed(documentChunks.Count);
             Log.Indexed(logger, document.Id, document.Version, documentChunks.Count);
-            await indexEvents.PublishChangedAsync(document.Id, cancellationToken);
+            // The job is complete from here on: the worker's heartbeat now sees it finished and cancels the token,
+            // which must not turn a written job into a cancelled one. Redis' command timeout bounds the publish.
+            await indexEvents.PublishChangedAsync(document.Id, CancellationToken.None);
         }
 
         return outcome;

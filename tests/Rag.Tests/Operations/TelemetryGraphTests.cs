@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json.Nodes;
 using Rag.Core;
 using Rag.Tests.Graph;
 
@@ -62,11 +64,14 @@ public sealed class TelemetryGraphTests
 
         // Metrics are cumulative: the latest point of each series holds the totals.
         await OtlpCollector.WaitForAsync(
-            () => Latest(collector, ResourceNames.Ingestion, "rag.ingestion.documents") is >= 1 ? collector : null,
+            () => Latest(collector, ResourceNames.Ingestion, "rag.ingestion.documents") is >= 1
+                && Latest(collector, ResourceNames.Ingestion, "rag.jobs.finished", ("outcome", "completed")) is >= 1 ? collector : null,
             ExportTimeout,
-            () => "rag.ingestion.documents");
+            () => "rag.ingestion.documents and rag.jobs.finished{outcome=completed}; got " + string.Join(", ", collector.MetricPoints
+                .Where(p => p.MetricName.StartsWith("rag.", StringComparison.Ordinal))
+                .Select(p => $"{p.ServiceName}:{p.MetricName}{{{string.Join(",", p.Attributes.Select(a => $"{a.Key}={a.Value}"))}}}={p.Value}")
+                .Distinct()));
         Assert.True(Latest(collector, ResourceNames.Ingestion, "rag.ingestion.chunks") >= 1);
-        Assert.True(Latest(collector, ResourceNames.Ingestion, "rag.jobs.finished", ("outcome", "completed")) >= 1);
         foreach (var stage in (string[])["extract", "chunk", "embed", "store"])
         {
             var stagePoint = LatestPoint(collector, ResourceNames.Ingestion, "rag.ingestion.stage.duration", ("stage", stage));
@@ -80,6 +85,37 @@ public sealed class TelemetryGraphTests
         Assert.True(search is { Value: >= 1, Sum: > 0 and < 60 }, search.ToString());
         Assert.True(Latest(collector, ResourceNames.Ingestion, "rag.cache.lookups", ("cache", "embedding"), ("result", "miss")) >= 1);
         Assert.NotNull(LatestPoint(collector, ResourceNames.Api, "http.server.request.duration"));
+
+        // The stats' counts are cached for a few seconds.
+        var stats = await WaitForStatsAsync(api, s => s["documents"]!["by_status"]!["completed"]?.GetValue<long>() >= 1);
+        Assert.True(stats["chunks"]!.GetValue<long>() >= 1);
+        Assert.Equal(stats["chunks"]!.GetValue<long>(), stats["index"]!["count"]!.GetValue<long>());
+        Assert.True(stats["index"]!["dimension"]!.GetValue<int>() > 0);
+        Assert.False(string.IsNullOrEmpty(stats["models"]!["embedding"]!.GetValue<string>()));
+        Assert.True(stats["uptime_seconds"]!.GetValue<double>() > 0);
+
+        // With the worker away, an upload waits in the queue: the gauges and the stats show it ageing.
+        await graph.Ingestion[0].StopAsync(TimeSpan.FromSeconds(30));
+        await api.UploadAcceptedAsync("telemetry", ("waiting.txt", Encoding.UTF8.GetBytes("A note that waits for a worker.")));
+        await OtlpCollector.WaitForAsync(
+            () => Latest(collector, ResourceNames.Api, "rag.queue.length") is >= 1 && Latest(collector, ResourceNames.Api, "rag.queue.oldest_age") is > 0 ? collector : null,
+            ExportTimeout,
+            () => "rag.queue.length >= 1 and rag.queue.oldest_age > 0");
+        var waiting = await WaitForStatsAsync(api, s => s["queue"]!["length"]!.GetValue<long>() == 1);
+        Assert.True(waiting["queue"]!["oldest_age_seconds"]!.GetValue<double>() > 0, waiting.ToJsonString());
+    }
+
+    private static async Task<JsonObject> WaitForStatsAsync(RagApiClient api, Func<JsonObject, bool> condition)
+    {
+        JsonObject? stats = null;
+        return await OtlpCollector.WaitForAsync(
+            () =>
+            {
+                stats = api.Http.GetFromJsonAsync<JsonObject>("/api/v1/stats").GetAwaiter().GetResult()!;
+                return condition(stats) ? stats : null;
+            },
+            ExportTimeout,
+            () => $"/api/v1/stats never matched: {stats?.ToJsonString()}");
     }
 
     private static double? Latest(OtlpCollector collector, string service, string metric, params (string Key, string Value)[] attributes) =>
