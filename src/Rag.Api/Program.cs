@@ -3,6 +3,7 @@ using Rag.Api.Documents;
 using Rag.Api.Jobs;
 using Rag.Api.Search;
 using Rag.Api.Stats;
+using Rag.Api.Webhooks;
 using Rag.Core;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,6 +16,7 @@ builder.AddDocumentIngestion();
 builder.AddVectorSearch();
 builder.AddApiServices();
 builder.AddStats();
+builder.AddWebhooksApi();
 
 var app = builder.Build();
 
@@ -26,5 +28,6 @@ app.MapDocumentsApi();
 app.MapJobsApi();
 app.MapSearchApi();
 app.MapStatsApi();
+app.MapWebhooksApi();
 
 app.Run();

@@ -1,5 +1,7 @@
 using Rag.Core;
+using Rag.Core.Webhooks;
 using Rag.Ingestion.Jobs;
+using Rag.Ingestion.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,6 +12,8 @@ builder.AddRagModels();
 builder.AddDocumentIngestion();
 builder.Services.AddHostedService<IngestionWorker>();
 builder.Services.AddHostedService<JobSweeper>();
+builder.AddWebhooks();
+builder.Services.AddHostedService<WebhookSender>();
 
 var app = builder.Build();
 

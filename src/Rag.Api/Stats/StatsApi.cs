@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Rag.Core.VectorIndex;
 
 namespace Rag.Api.Stats;
@@ -14,7 +15,7 @@ internal static class StatsApi
     public static WebApplicationBuilder AddStats(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<SystemStatistics>();
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         return builder;
     }
 
