@@ -14,6 +14,18 @@ public static class RagActivitySources
 
     public static readonly ActivitySource Webhooks = new("Rag.Webhooks");
 
+    public static readonly ActivitySource Generation = new("Rag.Generation");
+
+    /// <summary>For the answer generator: a client span around one model call, tagged as OpenTelemetry's GenAI conventions name it.</summary>
+    public static Activity? StartGeneration(string model, string operation = "chat")
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var activity = Generation.StartActivity($"{operation} {model}", ActivityKind.Client);
+        activity?.SetTag("gen_ai.operation.name", operation);
+        activity?.SetTag("gen_ai.request.model", model);
+        return activity;
+    }
+
     /// <summary>
     /// The worker's span for one job: a child of the upload request whose trace context travelled with the job
     /// (the stream message's "traceparent", else the job row's), so one trace shows upload, queue hop and indexing.

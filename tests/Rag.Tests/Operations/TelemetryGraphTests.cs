@@ -62,6 +62,22 @@ public sealed class TelemetryGraphTests
         // PostgreSQL (Npgsql's own spans) under the worker's job, so the database time shows in the same trace.
         Assert.Contains(trace, s => s.Scope == "Npgsql" && s.ServiceName == ResourceNames.Ingestion);
 
+        // A question's trace: the search request, the retrieval under it, the vector index and PostgreSQL under that.
+        var retrieval = await OtlpCollector.WaitForAsync(
+            () => collector.Spans.FirstOrDefault(s => s.Name == "hybrid search" && s.ServiceName == ResourceNames.Api),
+            ExportTimeout,
+            () => "the API's 'hybrid search' span");
+        var searchTrace = await OtlpCollector.WaitForAsync(
+            () =>
+            {
+                var spans = collector.Spans.Where(s => s.TraceId == retrieval.TraceId).ToList();
+                return spans.Any(s => s.Name == "vector index search" && s.ParentSpanId == retrieval.SpanId) && spans.Any(s => s.Scope == "Npgsql") ? spans : null;
+            },
+            ExportTimeout,
+            () => "the vector index and PostgreSQL spans under the search");
+        Assert.Contains(searchTrace, s => s.Name == "embed query" && s.ParentSpanId == retrieval.SpanId);
+        Assert.Contains(searchTrace, s => s.Scope == "Microsoft.AspNetCore" && s.SpanId == retrieval.ParentSpanId);
+
         // Metrics are cumulative: the latest point of each series holds the totals.
         await OtlpCollector.WaitForAsync(
             () => Latest(collector, ResourceNames.Ingestion, "rag.ingestion.documents") is >= 1
