@@ -3,6 +3,8 @@ using Rag.Api.Documents;
 using Rag.Api.Index;
 using Rag.Api.Jobs;
 using Rag.Api.Search;
+using Rag.Api.Stats;
+using Rag.Api.Webhooks;
 using Rag.Core;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,6 +16,8 @@ builder.AddRagModels();
 builder.AddDocumentIngestion();
 builder.AddVectorSearch();
 builder.AddApiServices();
+builder.AddStats();
+builder.AddWebhooksApi();
 
 var app = builder.Build();
 
@@ -25,5 +29,7 @@ app.MapDocumentsApi();
 app.MapJobsApi();
 app.MapSearchApi();
 app.MapIndexAdminApi();
+app.MapStatsApi();
+app.MapWebhooksApi();
 
 app.Run();

@@ -1,6 +1,8 @@
 using Rag.Core;
 using Rag.Ingestion;
+using Rag.Core.Webhooks;
 using Rag.Ingestion.Jobs;
+using Rag.Ingestion.Webhooks;
 
 if (args is [IndexRebuildCommand.Name, ..])
 {
@@ -16,6 +18,8 @@ builder.AddRagModels();
 builder.AddDocumentIngestion();
 builder.Services.AddHostedService<IngestionWorker>();
 builder.Services.AddHostedService<JobSweeper>();
+builder.AddWebhooks();
+builder.Services.AddHostedService<WebhookSender>();
 
 var app = builder.Build();
 

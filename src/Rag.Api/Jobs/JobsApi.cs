@@ -22,6 +22,8 @@ public static class JobsApi
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
+    public const string ServerStoppingEvent = "server_stopping";
+
     public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/v1/jobs").WithTags("Jobs");
@@ -35,24 +37,39 @@ public static class JobsApi
     public static async Task<Results<Ok<JobResponse>, NotFound>> GetAsync(Guid id, JobStore jobs, CancellationToken cancellationToken) =>
         await jobs.GetAsync(id, cancellationToken) is { } job ? TypedResults.Ok(ToResponse(job)) : TypedResults.NotFound();
 
-    public static async Task<Results<ServerSentEventsResult<JobResponse>, NotFound>> EventsAsync(Guid id, JobStore jobs, CancellationToken cancellationToken)
+    public static async Task<Results<ServerSentEventsResult<JobResponse>, NotFound>> EventsAsync(
+        Guid id, JobStore jobs, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
     {
         if (await jobs.GetAsync(id, cancellationToken) is not { } first)
         {
             return TypedResults.NotFound();
         }
 
-        return TypedResults.ServerSentEvents(Watch(first, jobs, cancellationToken));
+        return TypedResults.ServerSentEvents(Watch(first, jobs, lifetime.ApplicationStopping, cancellationToken));
     }
 
     // The jobs table is the truth, so the stream follows it; a quarter second is well below what a person notices.
-    private static async IAsyncEnumerable<SseItem<JobResponse>> Watch(JobRecord first, JobStore jobs, [EnumeratorCancellation] CancellationToken cancellationToken)
+    // When the server is stopping, the stream ends at once with a "server_stopping" event carrying the latest state,
+    // so the response finishes cleanly within the shutdown grace period and the client knows to reconnect elsewhere.
+    private static async IAsyncEnumerable<SseItem<JobResponse>> Watch(
+        JobRecord first, JobStore jobs, CancellationToken stopping, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var current = first;
         yield return new SseItem<JobResponse>(ToResponse(current), "job");
         while (!JobStatus.IsFinal(current.Status))
         {
-            await Task.Delay(PollInterval, cancellationToken);
+            using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping))
+            {
+                await Task.Delay(PollInterval, wait.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            if (stopping.IsCancellationRequested)
+            {
+                yield return new SseItem<JobResponse>(ToResponse(current), ServerStoppingEvent);
+                yield break;
+            }
+
             if (await jobs.GetAsync(current.Id, cancellationToken) is not { } next)
             {
                 yield break;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Npgsql;
 using NpgsqlTypes;
+using Rag.Core.Webhooks;
 
 namespace Rag.Core.Documents;
 
@@ -104,9 +105,16 @@ public sealed class DocumentStore(NpgsqlDataSource dataSource)
     /// <summary>Deletes the document with its bytes, chunks and jobs; a worker holding its job notices and stops.</summary>
     public async Task<bool> DeleteAsync(Guid id, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("DELETE FROM documents WHERE id = $1");
+        await using var command = dataSource.CreateCommand(
+            $$"""
+            WITH deleted AS (DELETE FROM documents WHERE id = $1 RETURNING id),
+            announced AS (
+            {{WebhookEvents.OutboxInsert("SELECT 'document.deleted' AS event, id AS document_id FROM deleted")}}
+            )
+            SELECT count(*) FROM deleted
+            """);
         command.Parameters.Add(new() { Value = id });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))! == 1;
     }
 
     /// <summary>Queues a new version of the document built from the same bytes; older jobs of it are cancelled.</summary>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.AI;
+using Rag.Core.Telemetry;
 
 namespace Rag.Core.Embeddings;
 
@@ -48,6 +49,9 @@ public sealed class CachingEmbeddingGenerator(IEmbeddingGenerator<string, Embedd
                 missTexts.Add(texts[i]);
             }
         }
+
+        var misses = cached.Count(vector => vector is null);
+        RagMetrics.RecordCacheLookups("embedding", hits: keys.Length - misses, misses: misses);
 
         GeneratedEmbeddings<Embedding<float>>? generated = null;
         if (missTexts.Count > 0)

@@ -5,6 +5,7 @@ using Rag.Core.Chunking;
 using Rag.Core.Documents;
 using Rag.Core.Extraction;
 using Rag.Core.Jobs;
+using Rag.Core.Telemetry;
 using Rag.Core.VectorIndex;
 
 namespace Rag.Core.Ingestion;
@@ -36,17 +37,27 @@ public sealed partial class DocumentIndexer(
         }
 
         ExtractedDocument extracted;
-        try
+        using (var stage = RagMetrics.StartStage("extract"))
         {
-            extracted = await DocumentExtraction.ExtractAsync(document.ContentType, document.Content, extractionOptions.Value, cancellationToken);
-        }
-        catch (ExtractionException error)
-        {
-            throw new UnprocessableDocumentException(error.Message, error);
+            stage.Activity?.SetTag("rag.document.content_type", document.ContentType);
+            try
+            {
+                extracted = await DocumentExtraction.ExtractAsync(document.ContentType, document.Content, extractionOptions.Value, cancellationToken);
+            }
+            catch (ExtractionException error)
+            {
+                throw new UnprocessableDocumentException(error.Message, error);
+            }
         }
 
-        var documentChunks = DocumentChunker.Chunk(
-            extracted, new ChunkingOptions { MaxTokens = document.ChunkSizeTokens, OverlapTokens = document.ChunkOverlapTokens });
+        IReadOnlyList<DocumentChunk> documentChunks;
+        using (var stage = RagMetrics.StartStage("chunk"))
+        {
+            documentChunks = DocumentChunker.Chunk(
+                extracted, new ChunkingOptions { MaxTokens = document.ChunkSizeTokens, OverlapTokens = document.ChunkOverlapTokens });
+            stage.Activity?.SetTag("rag.chunk.count", documentChunks.Count);
+        }
+
         if (documentChunks.Count == 0)
         {
             throw new UnprocessableDocumentException("No text could be extracted from the document (is it a scanned image?).");
@@ -54,11 +65,17 @@ public sealed partial class DocumentIndexer(
 
         progress.Report(0.2f);
         var title = extracted.Title ?? document.Title;
-        var embeddings = await EmbedAsync(title, documentChunks, progress, cancellationToken);
         var model = embedder.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId ?? "unknown";
+        List<ReadOnlyMemory<float>> embeddings;
+        using (var stage = RagMetrics.StartStage("embed"))
+        {
+            stage.Activity?.SetTag("gen_ai.request.model", model);
+            embeddings = await EmbedAsync(title, documentChunks, progress, cancellationToken);
+        }
 
         if (sharedIndex is not null)
         {
+            using var stage = RagMetrics.StartStage("index");
             await sharedIndex.EnsureCreatedAsync(model, embeddings[0].Length, cancellationToken);
             var points = documentChunks
                 .Select((chunk, i) => new VectorPoint(ChunkIds.Create(document.Id, document.Version, chunk.Ordinal), document.Id, document.CollectionId, document.Tags, embeddings[i]))
@@ -67,11 +84,19 @@ public sealed partial class DocumentIndexer(
         }
 
         progress.Report(0.9f);
-        var outcome = await chunks.ReplaceAndCompleteAsync(job, workerId, document.Version, title, documentChunks, embeddings, model, cancellationToken);
+        ChunkWriteOutcome outcome;
+        using (RagMetrics.StartStage("store"))
+        {
+            outcome = await chunks.ReplaceAndCompleteAsync(job, workerId, document.Version, title, documentChunks, embeddings, model, cancellationToken);
+        }
+
         if (outcome == ChunkWriteOutcome.Written)
         {
+            RagMetrics.RecordDocumentIndexed(documentChunks.Count);
             Log.Indexed(logger, document.Id, document.Version, documentChunks.Count);
-            await indexEvents.PublishChangedAsync(document.Id, cancellationToken);
+            // The job is complete from here on: the worker's heartbeat now sees it finished and cancels the token,
+            // which must not turn a written job into a cancelled one. Redis' command timeout bounds the publish.
+            await indexEvents.PublishChangedAsync(document.Id, CancellationToken.None);
         }
 
         return outcome;

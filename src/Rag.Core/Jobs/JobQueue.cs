@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Options;
 using Rag.Core.Redis;
+using Rag.Core.Telemetry;
 
 namespace Rag.Core.Jobs;
 
@@ -17,6 +18,10 @@ public sealed class JobQueue(IRedisClient redis, IOptions<JobQueueOptions> optio
 
     public async Task DispatchAsync(Guid jobId, string? traceParent, CancellationToken cancellationToken = default)
     {
+        using var activity = RagActivitySources.Ingestion.StartActivity("publish job", System.Diagnostics.ActivityKind.Producer);
+        activity?.SetTag("rag.job.id", jobId);
+        activity?.SetTag("messaging.system", "redis");
+        activity?.SetTag("messaging.destination.name", _options.StreamKey);
         await redis.StreamAddAsync(
             _options.StreamKey,
             [new("job_id", jobId.ToString()), new("traceparent", traceParent ?? string.Empty)],

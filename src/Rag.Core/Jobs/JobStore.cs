@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using Rag.Core.Webhooks;
 
 namespace Rag.Core.Jobs;
 
@@ -138,7 +139,7 @@ public sealed class JobStore(NpgsqlDataSource dataSource)
     public async Task<string> FailAttemptAsync(Guid jobId, string workerId, string error, bool permanent, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            """
+            $$"""
             WITH failed AS (
                 UPDATE jobs
                 SET status = CASE WHEN $4 OR attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
@@ -146,6 +147,9 @@ public sealed class JobStore(NpgsqlDataSource dataSource)
                     completed_at = CASE WHEN $4 OR attempts >= max_attempts THEN now() END
                 WHERE id = $1 AND worker_id = $2 AND status = 'processing'
                 RETURNING document_id, status
+            ),
+            announced AS (
+            {{WebhookEvents.OutboxInsert("SELECT 'document.failed' AS event, document_id FROM failed WHERE status = 'failed'")}}
             )
             UPDATE documents d
             SET status = CASE WHEN f.status = 'failed' THEN 'failed' ELSE 'queued' END,
@@ -217,11 +221,14 @@ public sealed class JobStore(NpgsqlDataSource dataSource)
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid jobId, Guid documentId, string status, string? error, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            """
+            $$"""
             WITH finished AS (
                 UPDATE jobs SET status = $3, error = $4, progress = CASE WHEN $3 = 'completed' THEN 1 ELSE progress END,
                                 completed_at = now(), updated_at = now(), worker_id = NULL
                 WHERE id = $1
+            ),
+            announced AS (
+            {{WebhookEvents.OutboxInsert("SELECT 'document.' || $3 AS event, $2::uuid AS document_id WHERE $3 IN ('completed', 'failed')")}}
             )
             UPDATE documents SET status = $3, error = $4, updated_at = now() WHERE id = $2
             """, connection, transaction);

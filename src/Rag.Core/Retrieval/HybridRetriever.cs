@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using Npgsql;
 using NpgsqlTypes;
+using Rag.Core.Telemetry;
 using Rag.Core.VectorIndex;
 
 namespace Rag.Core.Retrieval;
@@ -40,6 +41,17 @@ public sealed class HybridRetriever(NpgsqlDataSource dataSource, IVectorIndex in
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(SearchQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
+        using var activity = RagActivitySources.Retrieval.StartActivity("hybrid search");
+        activity?.SetTag("rag.search.top_k", query.TopK);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var hits = await SearchCoreAsync(query, cancellationToken);
+        activity?.SetTag("rag.search.hits", hits.Count);
+        RagMetrics.RecordSearch(System.Diagnostics.Stopwatch.GetElapsedTime(started), hits.Count);
+        return hits;
+    }
+
+    private async Task<IReadOnlyList<SearchHit>> SearchCoreAsync(SearchQuery query, CancellationToken cancellationToken)
+    {
         var filters = query.Filters ?? new SearchFilters();
         var candidates = Math.Max(query.TopK * 4, 20);
         var collectionIds = filters.Collections is { Count: > 0 } names ? await ResolveCollectionsAsync(names, cancellationToken) : null;
@@ -88,7 +100,14 @@ public sealed class HybridRetriever(NpgsqlDataSource dataSource, IVectorIndex in
 
     private async Task<IReadOnlyList<VectorMatch>> VectorSearchAsync(string text, int limit, VectorFilter filter, CancellationToken cancellationToken)
     {
-        var embedding = await embedder.GenerateAsync([text], cancellationToken: cancellationToken);
+        GeneratedEmbeddings<Embedding<float>> embedding;
+        using (RagActivitySources.Retrieval.StartActivity("embed query"))
+        {
+            embedding = await embedder.GenerateAsync([text], cancellationToken: cancellationToken);
+        }
+
+        using var activity = RagActivitySources.Retrieval.StartActivity("vector index search", System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("rag.vector_index.kind", index.Describe().Kind);
         return await index.SearchAsync(embedding[0].Vector, limit, filter, cancellationToken);
     }
 

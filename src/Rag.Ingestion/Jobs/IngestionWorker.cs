@@ -3,6 +3,7 @@ using Rag.Core.Ingestion;
 using Rag.Core.Jobs;
 using Rag.Core.Redis;
 using Rag.Core.Storage;
+using Rag.Core.Telemetry;
 
 namespace Rag.Ingestion.Jobs;
 
@@ -95,6 +96,8 @@ internal sealed partial class IngestionWorker(
             return;
         }
 
+        using var activity = RagActivitySources.StartJobProcessing(job.Id, job.DocumentId, job.Attempt, message.TraceParent ?? job.TraceParent);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = job.Id, ["DocumentId"] = job.DocumentId });
         Log.Claimed(logger, job.Id, job.DocumentId, job.Attempt, job.MaxAttempts);
         using var jobCancellation = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
         var progress = new JobProgress();
@@ -102,6 +105,7 @@ internal sealed partial class IngestionWorker(
         try
         {
             var outcome = await indexer.IndexAsync(job, consumer, progress, jobCancellation.Token);
+            RagMetrics.RecordJobFinished(outcome == ChunkWriteOutcome.Written ? "completed" : "superseded");
             Log.Finished(logger, job.Id, outcome);
         }
         catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
@@ -109,17 +113,21 @@ internal sealed partial class IngestionWorker(
             // Shutting down and out of grace: hand the job back untouched for another worker.
             await jobs.ReleaseAsync(job.Id, consumer, CancellationToken.None);
             await queue.DispatchAsync(job.Id, job.TraceParent, CancellationToken.None);
+            RagMetrics.RecordJobFinished("released");
             Log.Released(logger, job.Id);
         }
         catch (OperationCanceledException) when (jobCancellation.IsCancellationRequested)
         {
             // The heartbeat found the job cancelled, deleted or taken over: its new owner or nobody carries on.
+            RagMetrics.RecordJobFinished("cancelled");
             Log.Cancelled(logger, job.Id);
         }
         catch (Exception error)
         {
             var permanent = error is UnprocessableDocumentException;
             var status = await jobs.FailAttemptAsync(job.Id, consumer, Describe(error), permanent, CancellationToken.None);
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error.GetType().Name);
+            RagMetrics.RecordJobFinished(status == JobStatus.Failed ? "failed" : "retrying");
             Log.AttemptFailed(logger, job.Id, job.Attempt, status, error);
         }
         finally
