@@ -1,4 +1,6 @@
 using Rag.Api;
+using Rag.Api.Answers;
+using Rag.Api.Conversations;
 using Rag.Api.Documents;
 using Rag.Api.Jobs;
 using Rag.Api.Search;
@@ -12,6 +14,7 @@ builder.AddRagDatabase(ResourceNames.Database);
 builder.AddRagModels();
 builder.AddDocumentIngestion();
 builder.AddVectorSearch();
+builder.AddRagAnswers();
 builder.AddApiServices();
 
 var app = builder.Build();
@@ -23,5 +26,7 @@ app.MapDefaultEndpoints();
 app.MapDocumentsApi();
 app.MapJobsApi();
 app.MapSearchApi();
+app.MapAnswersApi();
+app.MapConversationsApi();
 
 app.Run();

@@ -15,6 +15,9 @@ public sealed partial class CitationFilter(int sourceCount)
     /// <summary>The source numbers the answer cited so far, validly.</summary>
     public IReadOnlyCollection<int> Cited => _cited;
 
+    /// <summary>How many citations named no source and were removed.</summary>
+    public int Removed { get; private set; }
+
     /// <summary>The text of <paramref name="delta"/> that is safe to emit now.</summary>
     public string Append(string delta)
     {
@@ -53,6 +56,7 @@ public sealed partial class CitationFilter(int sourceCount)
         }
 
         // Take the space before a removed citation with it, so "text [9]." reads "text.".
+        Removed++;
         return string.Empty;
     });
 

@@ -19,6 +19,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
     public const string NothingFound = "The documents do not contain an answer to this question.";
 
     private const int MaxSentences = 3;
+    private const double ContextTermWeight = 0.25;
 
     private readonly ChatClientMetadata _metadata = new("rag-offline", providerUri: null, ModelId);
 
@@ -69,7 +70,19 @@ public sealed partial class ExtractiveChatClient : IChatClient
     {
         var questionAt = prompt.LastIndexOf(GroundedPrompt.QuestionPrefix, StringComparison.Ordinal);
         var question = questionAt >= 0 ? prompt[(questionAt + GroundedPrompt.QuestionPrefix.Length)..] : prompt;
-        var questionTerms = KeyTerms.Extract(question).ToHashSet(StringComparer.Ordinal);
+        // A condensed follow-up's context words place it in the conversation; its own words say what it asks.
+        var contextAt = question.IndexOf(QuestionCondenser.ContextMarker, StringComparison.Ordinal);
+        var questionTerms = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var term in KeyTerms.Extract(contextAt >= 0 ? question[(contextAt + QuestionCondenser.ContextMarker.Length)..] : string.Empty))
+        {
+            questionTerms[term] = ContextTermWeight;
+        }
+
+        foreach (var term in KeyTerms.Extract(contextAt >= 0 ? question[..contextAt] : question))
+        {
+            questionTerms[term] = 1;
+        }
+
         if (questionTerms.Count == 0)
         {
             return [];
@@ -79,21 +92,21 @@ public sealed partial class ExtractiveChatClient : IChatClient
         foreach (Match source in Source().Matches(questionAt >= 0 ? prompt[..questionAt] : prompt))
         {
             var number = int.Parse(source.Groups["n"].ValueSpan, System.Globalization.CultureInfo.InvariantCulture);
-            var text = source.Groups["text"].Value;
-            foreach (var range in SentenceSplitter.Split(text))
+            // Paragraph by paragraph, so a heading line is not glued to the sentence under it.
+            foreach (var range in Paragraphs(source.Groups["text"].Value).SelectMany(p => SentenceSplitter.Split(p).Select(r => p[r])))
             {
-                var sentence = text[range].Trim().ReplaceLineEndings(" ");
+                var sentence = Whitespace().Replace(range.Trim(), " ");
                 if (sentence.Length == 0 || PromptInjectionDetector.IsSuspicious(sentence))
                 {
                     continue;
                 }
 
                 var terms = KeyTerms.Extract(sentence);
-                var shared = terms.Count(questionTerms.Contains);
+                var shared = terms.Sum(t => questionTerms.GetValueOrDefault(t));
                 if (shared > 0)
                 {
                     // Coverage of the question first; among equals, the denser (shorter) sentence; then source rank.
-                    var score = shared + ((double)shared / Math.Max(terms.Count, 1));
+                    var score = shared + (shared / Math.Max(terms.Count, 1));
                     candidates.Add((number, candidates.Count, sentence, score));
                 }
             }
@@ -106,6 +119,12 @@ public sealed partial class ExtractiveChatClient : IChatClient
             .Select(c => (c.Number, c.Sentence))];
     }
 
-    [GeneratedRegex(@"<source n=""(?<n>\d+)""[^>\n]*>\n(?<text>[\s\S]*?)\n</source>", RegexOptions.CultureInvariant)]
+    private static IEnumerable<string> Paragraphs(string text) =>
+        text.Split(["\n\n", "\r\n\r\n"], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]
+    private static partial Regex Whitespace();
+
+    [GeneratedRegex(@"<source n=""(?<n>\d+)""(?: [a-z]+=""[^""\n]*"")*>\n(?<text>[\s\S]*?)\n</source>", RegexOptions.CultureInvariant)]
     private static partial Regex Source();
 }

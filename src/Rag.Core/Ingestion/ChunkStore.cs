@@ -106,7 +106,7 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
 
     /// <summary>The chunks of one document embedded with <paramref name="model"/> (none when it was deleted), for keeping a vector index current.</summary>
     public IAsyncEnumerable<VectorPoint> ReadPointsAsync(string model, Guid documentId, CancellationToken cancellationToken = default) =>
-        ReadPointsAsync(model, documentId, cancellationToken);
+        ReadPointsAsync(model, (Guid?)documentId, cancellationToken);
 
     /// <summary>Every chunk embedded with <paramref name="model"/>, for loading or rebuilding a vector index.</summary>
     public IAsyncEnumerable<VectorPoint> ReadAllPointsAsync(string model, CancellationToken cancellationToken = default) =>

@@ -19,6 +19,7 @@ public static class VectorIndexExtensions
         builder.Services.AddSingleton<InProcessIndexSynchronizer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<InProcessIndexSynchronizer>());
         builder.Services.AddHealthChecks().AddCheck<InProcessIndexSynchronizer>("vector-index");
+        builder.Services.AddOptions<RetrievalOptions>().BindConfiguration(RetrievalOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<HybridRetriever>();
         return builder;
     }
