@@ -27,6 +27,12 @@ public sealed partial class CitationFilter(int sourceCount)
         var open = text.LastIndexOf('[');
         // An unclosed "[12" at the end may become a citation: keep it until it closes or cannot be one.
         var holdFrom = open >= 0 && text.IndexOf(']', open) < 0 && PossibleCitationStart().IsMatch(text[open..]) ? open : text.Length;
+        if (holdFrom < text.Length && holdFrom > 0 && text[holdFrom - 1] == ' ')
+        {
+            // The space before it goes wherever the citation goes.
+            holdFrom--;
+        }
+
         _pending.Clear().Append(text, holdFrom, text.Length - holdFrom);
         return Filter(text[..holdFrom]);
     }

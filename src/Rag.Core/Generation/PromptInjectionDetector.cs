@@ -17,8 +17,16 @@ public static partial class PromptInjectionDetector
         var matched = new List<string>();
         foreach (var (name, pattern) in Rules)
         {
-            if (pattern.IsMatch(text))
+            try
             {
+                if (pattern.IsMatch(text))
+                {
+                    matched.Add(name);
+                }
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                // Text too convoluted to check within the budget is treated as suspicious: flagged, not blocked.
                 matched.Add(name);
             }
         }
@@ -38,22 +46,22 @@ public static partial class PromptInjectionDetector
         ("hidden_text", HiddenText()),
     ];
 
-    [GeneratedRegex(@"\b(ignore|disregard|forget|override|bypass)\b[\s\S]{0,40}?\b(previous|prior|above|earlier|preceding|all|any|your|the|system)\b[\s\S]{0,20}?\b(instructions?|prompts?|rules|directions|guidelines|context)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    [GeneratedRegex(@"\b(ignore|disregard|forget|override|bypass)\b[\s\S]{0,40}?\b(previous|prior|above|earlier|preceding|all|any|your|the|system)\b[\s\S]{0,20}?\b(instructions?|prompts?|rules|directions|guidelines|context)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex OverrideInstructions();
 
-    [GeneratedRegex(@"\b(you are now|from now on,? you|act as (an?|the) |pretend (to be|you are)|roleplay as|role-play as|new instructions\s*:|your new (role|task|instructions))", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    [GeneratedRegex(@"\b(you are now|from now on,? you|act as (an?|the) |pretend (to be|you are)|roleplay as|role-play as|new instructions\s*:|your new (role|task|instructions))", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex RoleReassignment();
 
-    [GeneratedRegex(@"\b(system prompt|system message|initial instructions|(reveal|print|repeat|show) (your|the) (instructions|prompt))", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    [GeneratedRegex(@"\b(system prompt|system message|initial instructions|(reveal|print|repeat|show) (your|the) (instructions|prompt))", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex SystemPromptProbe();
 
-    [GeneratedRegex(@"\b(jailbreak|jailbroken|DAN mode|do anything now|developer mode|no restrictions|unfiltered mode)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    [GeneratedRegex(@"\b(jailbreak|jailbroken|DAN mode|do anything now|developer mode|no restrictions|unfiltered mode)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex JailbreakMarker();
 
-    [GeneratedRegex(@"<\|im_(start|end)\|>|\[/?INST\]|<</?SYS>>|^\s*#{2,}\s*(system|instruction)s?\b|^\s*(system|assistant)\s*:", RegexOptions.IgnoreCase | RegexOptions.Multiline | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    [GeneratedRegex(@"<\|im_(start|end)\|>|\[/?INST\]|<</?SYS>>|^\s*#{2,}\s*(system|instruction)s?\b|^\s*(system|assistant)\s*:", RegexOptions.IgnoreCase | RegexOptions.Multiline | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex ChatTemplateMarker();
 
     // Zero-width and bidirectional-override characters, and Unicode tag characters (U+E0000 block, as surrogate pairs).
-    [GeneratedRegex(@"[\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]|\uDB40[\uDC00-\uDC7F]", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    [GeneratedRegex(@"[\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]|\uDB40[\uDC00-\uDC7F]", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex HiddenText();
 }
