@@ -100,7 +100,9 @@ public sealed class HybridRetriever(
         }
 
         var best = (_options.VectorWeight + _options.TextWeight) / (_options.RankConstant + 1);
+        // A retriever weighted 0 contributes nothing, not even unscored candidates.
         return [.. fused
+            .Where(f => f.Value.Score > 0)
             .Select(f => (Id: f.Key, Score: f.Value.Score / best, f.Value.Retrievers))
             .OrderByDescending(f => f.Score)
             .ThenBy(f => f.Id)];
