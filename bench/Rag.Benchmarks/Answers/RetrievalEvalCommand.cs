@@ -64,13 +64,18 @@ internal static class RetrievalEvalCommand
                 ("vector", new RetrievalOptions { VectorWeight = 1, TextWeight = 0 }),
                 ("full-text", new RetrievalOptions { VectorWeight = 0, TextWeight = 1 }),
                 ("hybrid", new RetrievalOptions()),
+                // Alternatives to the configured default, to show how sensitive fusion is to its weights.
+                ("hybrid v1.5:t1", new RetrievalOptions { VectorWeight = 1.5, TextWeight = 1 }),
+                ("hybrid v2:t1", new RetrievalOptions { VectorWeight = 2, TextWeight = 1 }),
+                ("hybrid k=20", new RetrievalOptions { RankConstant = 20 }),
+                ("hybrid k=20 v2:t1", new RetrievalOptions { RankConstant = 20, VectorWeight = 2, TextWeight = 1 }),
             };
-            Console.WriteLine($"{"retriever",-10} {"recall@5",9} {"MRR@10",7}");
+            Console.WriteLine($"{"retriever",-18} {"recall@5",9} {"MRR@10",7}");
             foreach (var (name, options) in modes)
             {
                 var retriever = new HybridRetriever(dataSource, index, embedder, Options.Create(options));
                 var (recall, mrr) = await EvaluateAsync(retriever, questions, documents, cancellationToken);
-                Console.WriteLine($"{name,-10} {recall,9:F3} {mrr,7:F3}");
+                Console.WriteLine($"{name,-18} {recall,9:F3} {mrr,7:F3}");
             }
 
             return 0;
