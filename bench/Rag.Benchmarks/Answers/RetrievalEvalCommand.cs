@@ -65,9 +65,9 @@ internal static class RetrievalEvalCommand
                 ("full-text", new RetrievalOptions { VectorWeight = 0, TextWeight = 1 }),
                 ("hybrid", new RetrievalOptions()),
                 // Alternatives to the configured default, to show how sensitive fusion is to its weights.
-                ("hybrid v1:t1", new RetrievalOptions { VectorWeight = 1, TextWeight = 1 }),
-                ("hybrid v1.5:t1", new RetrievalOptions { VectorWeight = 1.5, TextWeight = 1 }),
-                ("hybrid k=20", new RetrievalOptions { RankConstant = 20 }),
+                ("hybrid k=60 v1:t1", new RetrievalOptions { RankConstant = 60, VectorWeight = 1, TextWeight = 1 }),
+                ("hybrid k=60 v2:t1", new RetrievalOptions { RankConstant = 60, VectorWeight = 2, TextWeight = 1 }),
+                ("hybrid k=20 v1:t1", new RetrievalOptions { RankConstant = 20, VectorWeight = 1, TextWeight = 1 }),
             };
             Console.WriteLine($"{"retriever",-18} {"recall@5",9} {"MRR@10",7}");
             foreach (var (name, options) in modes)
