@@ -42,7 +42,9 @@ public sealed class SearchGraphTests(SharedGraphFixture fixture)
 
         Assert.All(plain, hit => Assert.Contains("02:00", hit!["text"]!.GetValue<string>(), StringComparison.Ordinal));
         Assert.Contains("02:00", diverse[0]!["text"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Contains("hold flag", diverse[1]!["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        // The near-duplicate gives way to a passage that says something else.
+        Assert.DoesNotContain("02:00", diverse[1]!["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(plain[0]!.GetGuid("chunk_id"), diverse[0]!.GetGuid("chunk_id"));
     }
 
     [Fact]
