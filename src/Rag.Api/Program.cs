@@ -1,4 +1,6 @@
 using Rag.Api;
+using Rag.Api.Answers;
+using Rag.Api.Conversations;
 using Rag.Api.Documents;
 using Rag.Api.Index;
 using Rag.Api.Jobs;
@@ -15,6 +17,7 @@ builder.AddRagDatabase(ResourceNames.Database);
 builder.AddRagModels();
 builder.AddDocumentIngestion();
 builder.AddVectorSearch();
+builder.AddRagAnswers();
 builder.AddApiServices();
 builder.AddStats();
 builder.AddWebhooksApi();
@@ -31,5 +34,7 @@ app.MapSearchApi();
 app.MapIndexAdminApi();
 app.MapStatsApi();
 app.MapWebhooksApi();
+app.MapAnswersApi();
+app.MapConversationsApi();
 
 app.Run();

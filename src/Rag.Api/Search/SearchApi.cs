@@ -10,10 +10,14 @@ public sealed record SearchFiltersRequest(
     DateTimeOffset? From = null,
     DateTimeOffset? To = null);
 
-public sealed record SearchRequest(string? Query, int? TopK = null, string? Collection = null, SearchFiltersRequest? Filters = null, double? MinScore = null);
+/// <param name="Diversify">Re-rank by maximal marginal relevance (lambda: configuration Retrieval:MmrLambda).</param>
+public sealed record SearchRequest(
+    string? Query, int? TopK = null, string? Collection = null, SearchFiltersRequest? Filters = null, double? MinScore = null, bool Diversify = false);
 
+/// <param name="Score">Fused reciprocal-rank score, 0..1 (1: ranked first by both retrievers).</param>
+/// <param name="Relevance">Cosine similarity of query and chunk embeddings.</param>
 public sealed record SearchResult(
-    Guid ChunkId, Guid DocumentId, string Title, IReadOnlyList<string> HeadingPath, int? Page, string Text, double Score, IReadOnlyList<string> Retrievers);
+    Guid ChunkId, Guid DocumentId, string Title, IReadOnlyList<string> HeadingPath, int? Page, string Text, double Score, double? Relevance, IReadOnlyList<string> Retrievers);
 
 public sealed record SearchResponse(string Query, IReadOnlyList<SearchResult> Results);
 
@@ -45,6 +49,11 @@ public static class SearchApi
             errors["top_k"] = ["top_k is between 1 and 50."];
         }
 
+        if (request.MinScore is < 0 or > 1)
+        {
+            errors["min_score"] = ["min_score is between 0 and 1."];
+        }
+
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
@@ -58,10 +67,11 @@ public static class SearchApi
                 new SearchFilters(
                     request.Collection is { Length: > 0 } collection ? [collection] : null,
                     filters?.Tags, filters?.DocumentIds, filters?.ContentTypes, filters?.From, filters?.To),
-                request.MinScore ?? 0),
+                request.MinScore ?? 0,
+                request.Diversify),
             cancellationToken);
         return TypedResults.Ok(new SearchResponse(
             request.Query!,
-            [.. hits.Select(h => new SearchResult(h.ChunkId, h.DocumentId, h.Title, h.HeadingPath, h.Page, h.Text, h.Score, h.Retrievers))]));
+            [.. hits.Select(h => new SearchResult(h.ChunkId, h.DocumentId, h.Title, h.HeadingPath, h.Page, h.Text, h.Score, h.Relevance, h.Retrievers))]));
     }
 }

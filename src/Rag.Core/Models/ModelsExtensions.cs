@@ -1,21 +1,40 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Rag.Core.Embeddings;
+using Rag.Core.Generation;
+using Rag.Core.Models;
 
 namespace Microsoft.Extensions.Hosting;
 
 public static class ModelsExtensions
 {
     /// <summary>
-    /// The embedding generator every service uses: the offline embedder (no network, no model files), behind the
-    /// Redis embedding cache. Requires <c>AddRedisClient</c>.
+    /// The models every service uses: with <c>AI:Endpoint</c> set, an OpenAI-compatible endpoint's chat model (and its
+    /// embedding model when <c>AI:EmbeddingModel</c> is set); otherwise the offline embedder and the extractive answerer,
+    /// which need no network and no model files. Embeddings always go through the Redis embedding cache, so
+    /// <c>AddRedisClient</c> is required.
     /// </summary>
     public static TBuilder AddRagModels<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IEmbeddingCache, RedisEmbeddingCache>();
         builder.Services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(services =>
-            new CachingEmbeddingGenerator(new OfflineEmbeddingGenerator(), services.GetRequiredService<IEmbeddingCache>()));
+        {
+            var options = services.GetRequiredService<IOptions<ModelOptions>>().Value;
+            IEmbeddingGenerator<string, Embedding<float>> generator = options.UsesEndpoint && !string.IsNullOrWhiteSpace(options.EmbeddingModel)
+                ? new OpenAICompatibleEmbeddingGenerator(OpenAIClientFactory.Create(options, TimeProvider.System), options.Endpoint!, options.EmbeddingModel)
+                : new OfflineEmbeddingGenerator();
+            return new CachingEmbeddingGenerator(generator, services.GetRequiredService<IEmbeddingCache>());
+        });
+        builder.Services.AddSingleton<IChatClient>(services =>
+        {
+            var options = services.GetRequiredService<IOptions<ModelOptions>>().Value;
+            return options.UsesEndpoint
+                ? new OpenAICompatibleChatClient(OpenAIClientFactory.Create(options, TimeProvider.System), options.Endpoint!, options.ChatModel!)
+                : new ExtractiveChatClient();
+        });
         return builder;
     }
 }

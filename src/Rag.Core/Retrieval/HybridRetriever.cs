@@ -1,4 +1,7 @@
+using System.Numerics.Tensors;
+using System.Diagnostics;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using Rag.Core.Telemetry;
@@ -14,10 +17,16 @@ public sealed record SearchFilters(
     DateTimeOffset? From = null,
     DateTimeOffset? To = null);
 
-public sealed record SearchQuery(string Text, int TopK = 5, SearchFilters? Filters = null, double MinScore = 0);
+/// <param name="MinScore">Drops hits whose fused <see cref="SearchHit.Score"/> is below it.</param>
+/// <param name="Diversify">Re-ranks the fused candidates by maximal marginal relevance, so near-duplicates give way to other passages.</param>
+public sealed record SearchQuery(string Text, int TopK = 5, SearchFilters? Filters = null, double MinScore = 0, bool Diversify = false);
 
 /// <param name="Score">The fused reciprocal-rank score scaled to 0..1 (1: ranked first by both retrievers).</param>
-/// <param name="VectorScore">Cosine similarity when the vector retriever found the chunk.</param>
+/// <param name="Relevance">
+/// Cosine similarity of the query's and the chunk's embeddings, whichever retriever found it (null when the chunk was
+/// embedded by another model): an absolute measure, unlike the rank-based <paramref name="Score"/>, so answers use it
+/// to decide whether anything relevant was found at all.
+/// </param>
 /// <param name="Retrievers">"vector", "text" or both.</param>
 public sealed record SearchHit(
     Guid ChunkId,
@@ -27,89 +36,139 @@ public sealed record SearchHit(
     int? Page,
     string Text,
     double Score,
-    double? VectorScore,
+    double? Relevance,
     IReadOnlyList<string> Retrievers);
 
 /// <summary>
-/// Hybrid retrieval: the vector index's nearest chunks and PostgreSQL full-text matches, fused by reciprocal rank
-/// (Cormack et al., k = 60) so neither score scale has to be calibrated against the other.
+/// Hybrid retrieval: the vector index's nearest chunks and PostgreSQL full-text matches, fused by weighted reciprocal
+/// rank (Cormack et al.) so neither score scale has to be calibrated against the other; optionally re-ranked by
+/// maximal marginal relevance. Thread-safe.
 /// </summary>
-public sealed class HybridRetriever(NpgsqlDataSource dataSource, IVectorIndex index, IEmbeddingGenerator<string, Embedding<float>> embedder)
+public sealed class HybridRetriever(
+    NpgsqlDataSource dataSource,
+    IVectorIndex index,
+    IEmbeddingGenerator<string, Embedding<float>> embedder,
+    IOptions<RetrievalOptions> options)
 {
-    private const int RankConstant = 60;
+    private readonly RetrievalOptions _options = options.Value;
 
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(SearchQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         using var activity = RagActivitySources.Retrieval.StartActivity("hybrid search");
         activity?.SetTag("rag.search.top_k", query.TopK);
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         var hits = await SearchCoreAsync(query, cancellationToken);
         activity?.SetTag("rag.search.hits", hits.Count);
-        RagMetrics.RecordSearch(System.Diagnostics.Stopwatch.GetElapsedTime(started), hits.Count);
+        RagMetrics.RecordSearch(Stopwatch.GetElapsedTime(started), hits.Count);
         return hits;
     }
 
     private async Task<IReadOnlyList<SearchHit>> SearchCoreAsync(SearchQuery query, CancellationToken cancellationToken)
     {
         var filters = query.Filters ?? new SearchFilters();
-        var candidates = Math.Max(query.TopK * 4, 20);
+        var candidates = Math.Max(query.TopK * 4, _options.MinCandidates);
         var collectionIds = filters.Collections is { Count: > 0 } names ? await ResolveCollectionsAsync(names, cancellationToken) : null;
         if (collectionIds is { Count: 0 })
         {
             return [];
         }
 
-        var vectorTask = VectorSearchAsync(query.Text, candidates, new VectorFilter(collectionIds, filters.DocumentIds, filters.Tags), cancellationToken);
-        var textTask = TextSearchAsync(query.Text, candidates, collectionIds, filters, cancellationToken);
-        var vectorHits = await vectorTask;
-        var textHits = await textTask;
+        GeneratedEmbeddings<Embedding<float>> embedding;
+        using (RagActivitySources.Retrieval.StartActivity("embed query"))
+        {
+            embedding = await embedder.GenerateAsync([query.Text], cancellationToken: cancellationToken);
+        }
 
-        var fused = new Dictionary<Guid, (double Score, double? Cosine, List<string> Retrievers)>();
+        var queryVector = embedding[0].Vector;
+        var vectorTask = VectorSearchAsync(queryVector, candidates, new VectorFilter(collectionIds, filters.DocumentIds, filters.Tags), cancellationToken);
+        var textTask = TextSearchAsync(query.Text, candidates, collectionIds, filters, cancellationToken);
+        var ranked = Fuse(await vectorTask, await textTask);
+
+        // Content-type and date filters live on the documents table: applied while loading, in rank order.
+        var details = await LoadChunksAsync([.. ranked.Select(r => r.Id)], filters, cancellationToken);
+        var hits = ranked
+            .Where(r => r.Score >= query.MinScore && details.ContainsKey(r.Id))
+            .Select(r =>
+            {
+                var (hit, vector) = details[r.Id];
+                return (Hit: hit with { Score = r.Score, Relevance = Cosine(queryVector.Span, vector), Retrievers = r.Retrievers }, Vector: vector);
+            })
+            .ToList();
+        return query.Diversify
+            ? Diversify(hits, query.TopK)
+            : [.. hits.Take(query.TopK).Select(h => h.Hit)];
+    }
+
+    private async Task<IReadOnlyList<VectorMatch>> VectorSearchAsync(ReadOnlyMemory<float> vector, int limit, VectorFilter filter, CancellationToken cancellationToken)
+    {
+        using var activity = RagActivitySources.Retrieval.StartActivity("vector index search", ActivityKind.Client);
+        activity?.SetTag("rag.vector_index.kind", index.Describe().Kind);
+        return await index.SearchAsync(vector, limit, filter, cancellationToken);
+    }
+
+    /// <summary>Weighted reciprocal rank fusion, scaled so that 1 means "ranked first by both retrievers".</summary>
+    private List<(Guid Id, double Score, List<string> Retrievers)> Fuse(IReadOnlyList<VectorMatch> vectorHits, List<Guid> textHits)
+    {
+        var fused = new Dictionary<Guid, (double Score, List<string> Retrievers)>();
         for (var rank = 0; rank < vectorHits.Count; rank++)
         {
-            fused[vectorHits[rank].ChunkId] = (1.0 / (RankConstant + rank + 1), vectorHits[rank].Score, ["vector"]);
+            fused[vectorHits[rank].ChunkId] = (_options.VectorWeight / (_options.RankConstant + rank + 1), ["vector"]);
         }
 
         for (var rank = 0; rank < textHits.Count; rank++)
         {
-            var contribution = 1.0 / (RankConstant + rank + 1);
+            var contribution = _options.TextWeight / (_options.RankConstant + rank + 1);
             fused[textHits[rank]] = fused.TryGetValue(textHits[rank], out var existing)
-                ? (existing.Score + contribution, existing.Cosine, [.. existing.Retrievers, "text"])
-                : (contribution, null, ["text"]);
+                ? (existing.Score + contribution, [.. existing.Retrievers, "text"])
+                : (contribution, ["text"]);
         }
 
-        var best = 2.0 / (RankConstant + 1);
-        var ranked = fused
-            .Select(f => (Id: f.Key, Score: f.Value.Score / best, f.Value.Cosine, f.Value.Retrievers))
-            .Where(f => f.Score >= query.MinScore)
+        var best = (_options.VectorWeight + _options.TextWeight) / (_options.RankConstant + 1);
+        // A retriever weighted 0 contributes nothing, not even unscored candidates.
+        return [.. fused
+            .Where(f => f.Value.Score > 0)
+            .Select(f => (Id: f.Key, Score: f.Value.Score / best, f.Value.Retrievers))
             .OrderByDescending(f => f.Score)
-            .ToList();
-
-        // Content-type and date filters live on the documents table: applied while loading, in rank order.
-        var details = await LoadChunksAsync([.. ranked.Select(r => r.Id)], filters, cancellationToken);
-        return [.. ranked
-            .Where(r => details.ContainsKey(r.Id))
-            .Take(query.TopK)
-            .Select(r =>
-            {
-                var chunk = details[r.Id];
-                return chunk with { Score = r.Score, VectorScore = r.Cosine, Retrievers = r.Retrievers };
-            })];
+            .ThenBy(f => f.Id)];
     }
 
-    private async Task<IReadOnlyList<VectorMatch>> VectorSearchAsync(string text, int limit, VectorFilter filter, CancellationToken cancellationToken)
+    /// <summary>
+    /// Maximal marginal relevance (Carbonell and Goldstein): each next pick trades its fused score against its
+    /// similarity to the passages already picked. Chunks without an embedding count as novel.
+    /// </summary>
+    private List<SearchHit> Diversify(List<(SearchHit Hit, float[]? Vector)> hits, int topK)
     {
-        GeneratedEmbeddings<Embedding<float>> embedding;
-        using (RagActivitySources.Retrieval.StartActivity("embed query"))
+        var lambda = _options.MmrLambda;
+        var selected = new List<(SearchHit Hit, float[]? Vector)>(topK);
+        var remaining = new List<(SearchHit Hit, float[]? Vector)>(hits);
+        while (selected.Count < topK && remaining.Count > 0)
         {
-            embedding = await embedder.GenerateAsync([text], cancellationToken: cancellationToken);
+            var bestIndex = 0;
+            var bestValue = double.NegativeInfinity;
+            for (var i = 0; i < remaining.Count; i++)
+            {
+                var candidate = remaining[i];
+                var redundancy = selected.Count == 0 || candidate.Vector is null
+                    ? 0
+                    : selected.Max(s => s.Vector is null ? 0 : Cosine(candidate.Vector, s.Vector) ?? 0);
+                var value = (lambda * candidate.Hit.Score) - ((1 - lambda) * redundancy);
+                if (value > bestValue)
+                {
+                    bestValue = value;
+                    bestIndex = i;
+                }
+            }
+
+            selected.Add(remaining[bestIndex]);
+            remaining.RemoveAt(bestIndex);
         }
 
-        using var activity = RagActivitySources.Retrieval.StartActivity("vector index search", System.Diagnostics.ActivityKind.Client);
-        activity?.SetTag("rag.vector_index.kind", index.Describe().Kind);
-        return await index.SearchAsync(embedding[0].Vector, limit, filter, cancellationToken);
+        return [.. selected.Select(s => s.Hit)];
     }
+
+    private static double? Cosine(ReadOnlySpan<float> left, float[]? right) =>
+        right is null || right.Length != left.Length ? null : TensorPrimitives.CosineSimilarity(left, right);
 
     private async Task<List<Guid>> TextSearchAsync(string text, int limit, IReadOnlyCollection<Guid>? collectionIds, SearchFilters filters, CancellationToken cancellationToken)
     {
@@ -141,11 +200,11 @@ public sealed class HybridRetriever(NpgsqlDataSource dataSource, IVectorIndex in
         return ids;
     }
 
-    private async Task<Dictionary<Guid, SearchHit>> LoadChunksAsync(Guid[] ids, SearchFilters filters, CancellationToken cancellationToken)
+    private async Task<Dictionary<Guid, (SearchHit Hit, float[]? Vector)>> LoadChunksAsync(Guid[] ids, SearchFilters filters, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT ch.id, ch.document_id, d.title, ch.heading_path, ch.page, ch.text
+            SELECT ch.id, ch.document_id, d.title, ch.heading_path, ch.page, ch.text, ch.embedding
             FROM chunks ch JOIN documents d ON d.id = ch.document_id
             WHERE ch.id = ANY($1)
               AND ($2::text[] IS NULL OR d.content_type = ANY($2))
@@ -156,13 +215,15 @@ public sealed class HybridRetriever(NpgsqlDataSource dataSource, IVectorIndex in
         command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = (object?)filters.ContentTypes?.ToArray() ?? DBNull.Value });
         command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)filters.From ?? DBNull.Value });
         command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)filters.To ?? DBNull.Value });
-        var chunks = new Dictionary<Guid, SearchHit>(ids.Length);
+        var chunks = new Dictionary<Guid, (SearchHit, float[]?)>(ids.Length);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            chunks[reader.GetGuid(0)] = new SearchHit(
-                reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetFieldValue<string[]>(3),
-                reader.IsDBNull(4) ? null : reader.GetInt32(4), reader.GetString(5), 0, null, []);
+            chunks[reader.GetGuid(0)] = (
+                new SearchHit(
+                    reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetFieldValue<string[]>(3),
+                    reader.IsDBNull(4) ? null : reader.GetInt32(4), reader.GetString(5), 0, null, []),
+                reader.IsDBNull(6) ? null : reader.GetFieldValue<float[]>(6));
         }
 
         return chunks;

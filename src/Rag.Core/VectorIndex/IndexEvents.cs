@@ -10,8 +10,21 @@ public sealed class IndexEvents(IRedisClient redis)
 {
     public const string Channel = "rag:index-events";
 
-    public Task PublishChangedAsync(Guid documentId, CancellationToken cancellationToken = default) =>
-        redis.PublishAsync(Channel, documentId.ToString(), cancellationToken);
+    /// <summary>Counts index changes, so caches of answers can key on "the index as it is now".</summary>
+    public const string GenerationKey = "rag:index-generation";
+
+    public async Task PublishChangedAsync(Guid documentId, CancellationToken cancellationToken = default)
+    {
+        await redis.IncrementAsync(GenerationKey, cancellationToken: cancellationToken);
+        await redis.PublishAsync(Channel, documentId.ToString(), cancellationToken);
+    }
+
+    /// <summary>The current index generation: 0 before the first change.</summary>
+    public async Task<long> GetGenerationAsync(CancellationToken cancellationToken = default)
+    {
+        var value = await redis.GetStringAsync(GenerationKey, cancellationToken);
+        return value is null ? 0 : long.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     public Task<IAsyncDisposable> SubscribeAsync(Action<Guid> onChanged, CancellationToken cancellationToken = default)
     {

@@ -15,6 +15,7 @@ public static class VectorIndexExtensions
     public static TBuilder AddVectorSearch<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<RetrievalOptions>().BindConfiguration(RetrievalOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<HybridRetriever>();
         builder.Services.AddSingleton<IndexRebuildRunner>();
         builder.Services.AddHostedService(services => services.GetRequiredService<IndexRebuildRunner>());

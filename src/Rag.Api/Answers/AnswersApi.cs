@@ -1,0 +1,123 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Rag.Api.Conversations;
+using Rag.Api.Search;
+using Rag.Core.Conversations;
+using Rag.Core.Generation;
+using Rag.Core.Retrieval;
+
+namespace Rag.Api.Answers;
+
+public static class AnswersApi
+{
+    public const int MaxResultsLimit = 20;
+
+    public static RouteGroupBuilder MapAnswersApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/v1").WithTags("Answers");
+        group.MapPost("/query", QueryAsync)
+            .WithName("Query")
+            .WithSummary("Answers a question from the documents, citing numbered sources.");
+        group.MapPost("/chat", ChatAsync)
+            .WithName("Chat")
+            .WithSummary("Answers as server-sent events: 'sources', then 'delta's, then 'done'. Starts or continues a conversation.");
+        return group;
+    }
+
+    public static async Task<Results<Ok<QueryResponse>, ValidationProblem, NotFound>> QueryAsync(
+        AnswerRequestBody request, HttpContext context, AnswerService answers, CancellationToken cancellationToken)
+    {
+        if (Validate(request) is { } problem)
+        {
+            return problem;
+        }
+
+        try
+        {
+            var result = await answers.AnswerAsync(ToAnswerRequest(request, startConversation: false), context.User.GetUserId(), context.TraceIdentifier, cancellationToken);
+            return TypedResults.Ok(result.ToResponse());
+        }
+        catch (ConversationNotFoundException)
+        {
+            return TypedResults.NotFound();
+        }
+    }
+
+    public static async Task<Results<ServerSentEventsResult<object>, ValidationProblem, NotFound>> ChatAsync(
+        AnswerRequestBody request, HttpContext context, AnswerService answers, ConversationStore conversations, CancellationToken cancellationToken)
+    {
+        if (Validate(request) is { } problem)
+        {
+            return problem;
+        }
+
+        // Checked before the stream starts: once events flow, the status code is already 200.
+        var ownerId = context.User.GetUserId();
+        if (request.ConversationId is { } id && await conversations.GetAsync(id, ownerId, cancellationToken) is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        // The request's token ends the stream and the model call with it when the client goes away.
+        var events = answers.StreamAsync(ToAnswerRequest(request, startConversation: true), ownerId, context.TraceIdentifier, cancellationToken);
+        return TypedResults.ServerSentEvents(ToServerSentEvents(events, cancellationToken));
+    }
+
+    private static async IAsyncEnumerable<SseItem<object>> ToServerSentEvents(
+        IAsyncEnumerable<AnswerEvent> events, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var answerEvent in events.WithCancellation(cancellationToken))
+        {
+            yield return answerEvent switch
+            {
+                AnswerSourcesEvent sources => new SseItem<object>(
+                    new ChatSourcesEvent(sources.Sources.ToResponse(), sources.ConversationId, sources.StandaloneQuestion, sources.GuardrailsTriggered), "sources"),
+                AnswerDeltaEvent delta => new SseItem<object>(new ChatDeltaEvent(delta.Text), "delta"),
+                AnswerDoneEvent { Result: var result } => new SseItem<object>(
+                    new ChatDoneEvent(result.RequestId, result.ConversationId, result.Answer, result.Confidence, result.Timings.ToResponse(), result.GuardrailsTriggered, result.Cached),
+                    "done"),
+                _ => throw new InvalidOperationException($"Unknown answer event {answerEvent.GetType().Name}."),
+            };
+        }
+    }
+
+    private static ValidationProblem? Validate(AnswerRequestBody request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Query))
+        {
+            errors["query"] = ["A query is required."];
+        }
+        else if (request.Query.Length > SearchApi.MaxQueryLength)
+        {
+            errors["query"] = [$"A query has at most {SearchApi.MaxQueryLength} characters."];
+        }
+
+        if (request.MaxResults is < 1 or > MaxResultsLimit)
+        {
+            errors["max_results"] = [$"max_results is between 1 and {MaxResultsLimit}."];
+        }
+
+        if (request.Threshold is < 0 or > 1)
+        {
+            errors["threshold"] = ["threshold is between 0 and 1."];
+        }
+
+        return errors.Count > 0 ? TypedResults.ValidationProblem(errors) : null;
+    }
+
+    private static AnswerRequest ToAnswerRequest(AnswerRequestBody request, bool startConversation)
+    {
+        var filters = request.Filters;
+        return new AnswerRequest(
+            request.Query!,
+            request.MaxResults,
+            request.Threshold,
+            new SearchFilters(
+                request.Collection is { Length: > 0 } collection ? [collection] : null,
+                filters?.Tags, filters?.DocumentIds, filters?.ContentTypes, filters?.From, filters?.To),
+            request.ConversationId,
+            startConversation);
+    }
+}
