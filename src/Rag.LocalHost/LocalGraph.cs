@@ -144,14 +144,16 @@ public sealed class LocalGraph : IAsyncDisposable
 
     private Dictionary<string, string?> Environment(string service)
     {
-        var environment = new Dictionary<string, string?>(_options.AdditionalEnvironment)
+        var references = new GraphReferences(Redis.ConnectionString, DatabaseConnectionString, Api?.Url, Secrets);
+        var environment = new Dictionary<string, string?>(AppHostEnvironment.For(service, references))
         {
             ["ASPNETCORE_ENVIRONMENT"] = _options.EnvironmentName,
             ["DOTNET_ENVIRONMENT"] = _options.EnvironmentName,
             ["OTEL_SERVICE_NAME"] = service,
         };
-        var references = new GraphReferences(Redis.ConnectionString, DatabaseConnectionString, Api?.Url, Secrets);
-        foreach (var (key, value) in AppHostEnvironment.For(service, references))
+
+        // Settings given for this run win over the defaults above (a model endpoint, shorter timings in tests).
+        foreach (var (key, value) in _options.AdditionalEnvironment)
         {
             environment[key] = value;
         }
