@@ -1,4 +1,6 @@
 using Rag.Api;
+using Rag.Api.Admin;
+using Rag.Api.Auth;
 using Rag.Api.Documents;
 using Rag.Api.Jobs;
 using Rag.Api.Search;
@@ -13,15 +15,19 @@ builder.AddRagModels();
 builder.AddDocumentIngestion();
 builder.AddVectorSearch();
 builder.AddApiServices();
+builder.AddApiSecurity();
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseApiSecurity();
 
 app.MapDefaultEndpoints();
-app.MapDocumentsApi();
-app.MapJobsApi();
-app.MapSearchApi();
+app.MapAuthApi();
+app.MapAdminApi();
+app.MapDocumentsApi().RequireReader();
+app.MapJobsApi().RequireReader();
+app.MapSearchApi().RequireReader();
 
 app.Run();

@@ -11,7 +11,8 @@ public sealed record SearchFilters(
     IReadOnlyList<Guid>? DocumentIds = null,
     IReadOnlyList<string>? ContentTypes = null,
     DateTimeOffset? From = null,
-    DateTimeOffset? To = null);
+    DateTimeOffset? To = null,
+    IReadOnlyList<Guid>? AllowedCollectionIds = null);
 
 public sealed record SearchQuery(string Text, int TopK = 5, SearchFilters? Filters = null, double MinScore = 0);
 
@@ -43,6 +44,12 @@ public sealed class HybridRetriever(NpgsqlDataSource dataSource, IVectorIndex in
         var filters = query.Filters ?? new SearchFilters();
         var candidates = Math.Max(query.TopK * 4, 20);
         var collectionIds = filters.Collections is { Count: > 0 } names ? await ResolveCollectionsAsync(names, cancellationToken) : null;
+
+        // The caller's access narrows whatever collections were asked for; both retrievers then filter by the result.
+        if (filters.AllowedCollectionIds is { } allowed)
+        {
+            collectionIds = collectionIds is null ? [.. allowed] : [.. collectionIds.Intersect(allowed)];
+        }
         if (collectionIds is { Count: 0 })
         {
             return [];

@@ -16,7 +16,7 @@ public sealed class IngestionResilienceTests
     {
         // One job at a time, so the job the worker holds is the big one.
         await using var graph = await TestGraph.StartAsync(new Dictionary<string, string?> { ["Ingestion__Concurrency"] = "1" });
-        using var api = new RagApiClient(graph.Api.Url);
+        using var api = await RagApiClient.SignInAsAdminAsync(graph);
         var content = LargeDocument(paragraphs: 20_000);
         var worker = graph.Ingestion[0];
 
@@ -44,7 +44,7 @@ public sealed class IngestionResilienceTests
     public async Task JobsQueuedWhenRedisRestartsEmptyStillComplete()
     {
         await using var graph = await TestGraph.StartAsync();
-        using var api = new RagApiClient(graph.Api.Url);
+        using var api = await RagApiClient.SignInAsAdminAsync(graph);
         var worker = graph.Ingestion[0];
 
         // With the worker away, the jobs wait as stream messages; then Redis loses them all.
@@ -70,15 +70,14 @@ public sealed class IngestionResilienceTests
             .ToArray();
 
         var accepted = new JsonObject[files.Length];
+        using var api = await RagApiClient.SignInAsAdminAsync(graph);
         await Parallel.ForEachAsync(Enumerable.Range(0, files.Length), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
         {
-            using var api = new RagApiClient(graph.Api.Url);
             accepted[i] = (await api.UploadAcceptedAsync("bulk", files[i]))[0];
         });
 
         Assert.Equal(files.Length, accepted.Select(a => a.GetGuid("document_id")).Distinct().Count());
         Assert.All(accepted, a => Assert.Equal("queued", a.GetString("status")));
-        using (var api = new RagApiClient(graph.Api.Url))
         {
             foreach (var document in accepted)
             {
