@@ -14,6 +14,7 @@ public sealed class AuthOptions
     public const int MinimumSigningKeyBytes = 32;
     public const int MinimumAdminPasswordLength = 12;
 
+    /// <summary>Empty counts as missing (an unset environment variable arrives as "").</summary>
     public string? SigningKey { get; set; }
 
     public string Issuer { get; set; } = "rag";
@@ -58,7 +59,7 @@ internal sealed class AuthOptionsValidator(IHostEnvironment environment) : IVali
         }
 
         var development = environment.IsDevelopment();
-        if (options.SigningKey is null)
+        if (string.IsNullOrEmpty(options.SigningKey))
         {
             if (!development)
             {
@@ -70,7 +71,7 @@ internal sealed class AuthOptionsValidator(IHostEnvironment environment) : IVali
             failures.Add($"Auth:SigningKey is too weak: use at least {AuthOptions.MinimumSigningKeyBytes} random bytes, not a well-known value.");
         }
 
-        if (options.BootstrapAdminPassword is null)
+        if (string.IsNullOrEmpty(options.BootstrapAdminPassword))
         {
             if (!development)
             {

@@ -17,7 +17,7 @@ public sealed partial class BootstrapAdminService(
     {
         try
         {
-            if (options.Value.BootstrapAdminPassword is { } password)
+            if (options.Value.BootstrapAdminPassword is { Length: > 0 } password)
             {
                 await migrations.WaitUntilAppliedAsync(stoppingToken);
                 if (await users.EnsureAdminAsync(options.Value.BootstrapAdminUserName, password, stoppingToken))

@@ -31,7 +31,7 @@ public sealed class JwtTokens
         _time = time;
 
         // Development without a configured key: a random one, so tokens last only as long as this process.
-        _key = _options.SigningKey is { } key ? Encoding.UTF8.GetBytes(key) : RandomNumberGenerator.GetBytes(64);
+        _key = _options.SigningKey is { Length: > 0 } key ? Encoding.UTF8.GetBytes(key) : RandomNumberGenerator.GetBytes(64);
     }
 
     public IssuedToken Issue(UserRecord user)
