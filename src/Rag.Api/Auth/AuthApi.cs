@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Rag.Core.Identity;
+using Rag.Core.Redis;
 using Rag.Core.Security;
 
 namespace Rag.Api.Auth;
@@ -46,9 +47,22 @@ public static class AuthApi
 
         var limits = rateLimits.Value;
         var address = ClientAddress.Of(context);
-        var perAddress = await limiter.HitAsync("login-ip:" + address, limits.LoginPermitsPerWindow, limits.LoginWindow, cancellationToken);
         var accountKey = "login-failures:" + request.UserName.ToLowerInvariant();
-        if (!perAddress.IsAllowed || await limiter.PeekAsync(accountKey, cancellationToken) >= limits.MaxLoginFailures)
+        RateLimitDecision perAddress;
+        long failures;
+        try
+        {
+            perAddress = await limiter.HitAsync("login-ip:" + address, limits.LoginPermitsPerWindow, limits.LoginWindow, cancellationToken);
+            failures = await limiter.PeekAsync(accountKey, cancellationToken);
+        }
+        catch (RedisException)
+        {
+            // Unlike other calls, sign-in is not served without its limits: unbounded password guessing is what they prevent.
+            return TypedResults.Problem(title: "Sign-in unavailable", detail: "Sign-in is temporarily unavailable; try again shortly.",
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        if (!perAddress.IsAllowed || failures >= limits.MaxLoginFailures)
         {
             SignIns.Add(1, new KeyValuePair<string, object?>("outcome", "throttled"));
             await audit.WriteAsync(context, request.UserName, "login.throttled", null);

@@ -2,12 +2,17 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Rag.Core.Identity;
+using Rag.Core.Redis;
 using Rag.Core.Security;
 
 namespace Rag.Api.Auth;
 
-/// <summary>Per-caller request limit across replicas; over it the answer is 429 with Retry-After.</summary>
-internal sealed class RateLimitingMiddleware(RequestDelegate next, DistributedRateLimiter limiter, IOptions<RateLimitOptions> options, IProblemDetailsService problemDetails)
+/// <summary>
+/// Per-caller request limit across replicas; over it the answer is 429 with Retry-After. While Redis is unreachable the
+/// limit is not enforced: the API keeps serving (uploads are designed to outlive a Redis outage) rather than fail every call.
+/// </summary>
+internal sealed partial class RateLimitingMiddleware(
+    RequestDelegate next, DistributedRateLimiter limiter, IOptions<RateLimitOptions> options, IProblemDetailsService problemDetails, ILogger<RateLimitingMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -23,7 +28,18 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, DistributedRa
             ? caller.ApiKeyId is { } keyId ? "key:" + keyId : "user:" + caller.UserId
             : "ip:" + ClientAddress.Of(context);
         var limits = options.Value;
-        var decision = await limiter.HitAsync("api:" + key, limits.PermitsPerWindow, limits.Window, context.RequestAborted);
+        RateLimitDecision decision;
+        try
+        {
+            decision = await limiter.HitAsync("api:" + key, limits.PermitsPerWindow, limits.Window, context.RequestAborted);
+        }
+        catch (RedisException error)
+        {
+            Log.LimitUnavailable(logger, error.Message);
+            await next(context);
+            return;
+        }
+
         if (!decision.IsAllowed)
         {
             await WriteTooManyRequestsAsync(context, problemDetails, decision.RetryAfter, "Too many requests; try again later.");
@@ -42,6 +58,12 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, DistributedRa
             HttpContext = context,
             ProblemDetails = { Status = 429, Title = "Too many requests", Detail = detail },
         });
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Rate limit not enforced: Redis is unavailable ({Reason})")]
+        public static partial void LimitUnavailable(ILogger logger, string reason);
     }
 }
 

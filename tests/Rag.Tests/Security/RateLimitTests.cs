@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
+using Rag.LocalHost.Processes;
 
 namespace Rag.Tests.Security;
 
@@ -110,5 +111,29 @@ public sealed class RateLimitTests(SecurityFixture fixture)
         // Health probes are never limited.
         using var probe = await viaFirst.GetAsync("/alive");
         Assert.Equal(HttpStatusCode.OK, probe.StatusCode);
+    }
+
+    [Fact]
+    public async Task WithoutRedisCallsAreServedUnlimitedButSignInIsRefused()
+    {
+        await using var redis = await RedisServer.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        var database = await fixture.CreateDatabaseAsync();
+        await using var host = fixture.CreateHost(database, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:cache"] = redis.ConnectionString,
+            ["Redis:CommandTimeout"] = "00:00:02",
+        });
+        var token = await host.GetTokenAsync("admin", SecurityFixture.AdminPassword);
+        await redis.StopAsync();
+
+        using var client = host.CreateClient(token);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using (var me = await client.GetAsync("/api/v1/auth/me", timeout.Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        }
+
+        using var signIn = await client.PostAsJsonAsync("/api/v1/auth/token", new { user_name = "admin", password = SecurityFixture.AdminPassword }, timeout.Token);
+        await HostileInputTests.AssertProblemAsync(signIn, HttpStatusCode.ServiceUnavailable);
     }
 }
