@@ -14,6 +14,7 @@ public sealed class RagApiClient : IDisposable
     /// <param name="credential">A token from /api/v1/auth/token or an API key; null for an anonymous client.</param>
     public RagApiClient(Uri baseAddress, string? credential = null)
     {
+        Credential = credential;
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
         if (credential is not null)
         {
@@ -22,6 +23,8 @@ public sealed class RagApiClient : IDisposable
     }
 
     public HttpClient Http { get; }
+
+    public string? Credential { get; }
 
     /// <summary>A client signed in as the bootstrap admin the launcher configured.</summary>
     public static Task<RagApiClient> SignInAsAdminAsync(Rag.LocalHost.LocalGraph graph) =>

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Rag.Tests.Graph;
 
 namespace Rag.Tests.Security;
@@ -153,6 +154,15 @@ public sealed class EndpointAccessTests(SecurityFixture fixture)
         using (var forbidden = await program.GetAsync("/api/v1/admin/users"))
         {
             Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        }
+
+        // Two uses, one audit row: key use is recorded at most once a minute.
+        await using (var connection = new NpgsqlConnection(fixture.SharedDatabase))
+        {
+            await connection.OpenAsync();
+            await using var audit = new NpgsqlCommand("SELECT count(*) FROM audit_log WHERE action = 'api_key.used' AND target = $1", connection);
+            audit.Parameters.Add(new() { Value = body.GetString("id") });
+            Assert.Equal(1L, (long)(await audit.ExecuteScalarAsync())!);
         }
 
         // The key is shown once: the listing has its prefix only.
