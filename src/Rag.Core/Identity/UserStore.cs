@@ -49,8 +49,21 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
             }
         }
 
-        var matches = PasswordHashing.Verify(password, storedHash);
-        return matches && user is { DisabledAt: null } ? user : null;
+        if (!PasswordHashing.Verify(password, storedHash) || user is not { DisabledAt: null })
+        {
+            return null;
+        }
+
+        // The password is at hand only now: the moment to bring an older, cheaper hash up to today's cost.
+        if (PasswordHashing.NeedsRehash(storedHash))
+        {
+            await using var upgrade = dataSource.CreateCommand("UPDATE users SET password_hash = $2 WHERE id = $1");
+            upgrade.Parameters.Add(new() { Value = user.Id });
+            upgrade.Parameters.Add(new() { Value = PasswordHashing.Hash(password) });
+            await upgrade.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return user;
     }
 
     public async Task<UserRecord?> GetAsync(Guid id, CancellationToken cancellationToken = default)

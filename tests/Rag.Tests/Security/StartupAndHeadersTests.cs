@@ -80,6 +80,33 @@ public sealed class StartupAndHeadersTests(SecurityFixture fixture)
     }
 
     [Fact]
+    public async Task ASignInUpgradesAnOlderCheaperHash()
+    {
+        using var admin = await fixture.Api.SignInAsAdminAsync();
+        var name = "upgraded-" + Guid.NewGuid().ToString("N")[..8];
+        var userId = await ApiHost.CreateUserAsync(admin, name, "upgrade-password-1", "reader");
+        var salt = new byte[16];
+        var cheap = "pbkdf2-sha256$1000$" + Convert.ToBase64String(salt) + "$" + Convert.ToBase64String(
+            System.Security.Cryptography.Rfc2898DeriveBytes.Pbkdf2("upgrade-password-1"u8, salt, 1000, System.Security.Cryptography.HashAlgorithmName.SHA256, 32));
+        await using var connection = new NpgsqlConnection(fixture.SharedDatabase);
+        await connection.OpenAsync();
+        await using (var downgrade = new NpgsqlCommand("UPDATE users SET password_hash = $2 WHERE id = $1", connection))
+        {
+            downgrade.Parameters.Add(new() { Value = userId });
+            downgrade.Parameters.Add(new() { Value = cheap });
+            await downgrade.ExecuteNonQueryAsync();
+        }
+
+        await fixture.Api.GetTokenAsync(name, "upgrade-password-1");
+
+        await using var read = new NpgsqlCommand("SELECT password_hash FROM users WHERE id = $1", connection);
+        read.Parameters.Add(new() { Value = userId });
+        var upgraded = (string)(await read.ExecuteScalarAsync())!;
+        Assert.StartsWith($"pbkdf2-sha256${PasswordHashing.Iterations}$", upgraded, StringComparison.Ordinal);
+        Assert.True(PasswordHashing.Verify("upgrade-password-1", upgraded));
+    }
+
+    [Fact]
     public async Task UploadsDeletionsAndAdminActionsAreAudited()
     {
         using var admin = await fixture.Api.SignInAsAdminAsync();
