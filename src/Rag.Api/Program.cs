@@ -1,5 +1,7 @@
 using Rag.Api;
+using Rag.Api.Admin;
 using Rag.Api.Answers;
+using Rag.Api.Auth;
 using Rag.Api.Conversations;
 using Rag.Api.Documents;
 using Rag.Api.Index;
@@ -21,20 +23,24 @@ builder.AddRagAnswers();
 builder.AddApiServices();
 builder.AddStats();
 builder.AddWebhooksApi();
+builder.AddApiSecurity();
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseApiSecurity();
 
 app.MapDefaultEndpoints();
-app.MapDocumentsApi();
-app.MapJobsApi();
-app.MapSearchApi();
-app.MapIndexAdminApi();
-app.MapStatsApi();
-app.MapWebhooksApi();
-app.MapAnswersApi();
-app.MapConversationsApi();
+app.MapAuthApi();
+app.MapDocumentsApi().RequireReader();
+app.MapJobsApi().RequireReader();
+app.MapSearchApi().RequireReader();
+app.MapAnswersApi().RequireReader();
+app.MapConversationsApi().RequireReader();
+app.MapStatsApi().RequireReader();
+app.MapWebhooksApi().RequireEditor();
+app.MapAdminApi();
+app.MapIndexAdminApi().RequireAdmin();
 
 app.Run();

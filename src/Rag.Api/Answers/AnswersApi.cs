@@ -1,10 +1,12 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Rag.Api.Auth;
 using Rag.Api.Conversations;
 using Rag.Api.Search;
 using Rag.Core.Conversations;
 using Rag.Core.Generation;
+using Rag.Core.Identity;
 using Rag.Core.Retrieval;
 
 namespace Rag.Api.Answers;
@@ -26,7 +28,7 @@ public static class AnswersApi
     }
 
     public static async Task<Results<Ok<QueryResponse>, ValidationProblem, NotFound>> QueryAsync(
-        AnswerRequestBody request, HttpContext context, AnswerService answers, CancellationToken cancellationToken)
+        AnswerRequestBody request, HttpContext context, AnswerService answers, CollectionAccessStore access, CancellationToken cancellationToken)
     {
         if (Validate(request) is { } problem)
         {
@@ -35,7 +37,8 @@ public static class AnswersApi
 
         try
         {
-            var result = await answers.AnswerAsync(ToAnswerRequest(request, startConversation: false), context.User.GetUserId(), context.TraceIdentifier, cancellationToken);
+            var allowed = await access.GetAllowedAsync(context.GetCaller(), CollectionPermission.Read, cancellationToken);
+            var result = await answers.AnswerAsync(ToAnswerRequest(request, allowed, startConversation: false), context.User.GetUserId(), context.TraceIdentifier, cancellationToken);
             return TypedResults.Ok(result.ToResponse());
         }
         catch (ConversationNotFoundException)
@@ -45,7 +48,12 @@ public static class AnswersApi
     }
 
     public static async Task<Results<ServerSentEventsResult<object>, ValidationProblem, NotFound>> ChatAsync(
-        AnswerRequestBody request, HttpContext context, AnswerService answers, ConversationStore conversations, CancellationToken cancellationToken)
+        AnswerRequestBody request,
+        HttpContext context,
+        AnswerService answers,
+        ConversationStore conversations,
+        CollectionAccessStore access,
+        CancellationToken cancellationToken)
     {
         if (Validate(request) is { } problem)
         {
@@ -59,8 +67,11 @@ public static class AnswersApi
             return TypedResults.NotFound();
         }
 
+        // Sources, and so citations, come only from collections the caller may read.
+        var allowed = await access.GetAllowedAsync(context.GetCaller(), CollectionPermission.Read, cancellationToken);
+
         // The request's token ends the stream and the model call with it when the client goes away.
-        var events = answers.StreamAsync(ToAnswerRequest(request, startConversation: true), ownerId, context.TraceIdentifier, cancellationToken);
+        var events = answers.StreamAsync(ToAnswerRequest(request, allowed, startConversation: true), ownerId, context.TraceIdentifier, cancellationToken);
         return TypedResults.ServerSentEvents(ToServerSentEvents(events, cancellationToken));
     }
 
@@ -107,7 +118,7 @@ public static class AnswersApi
         return errors.Count > 0 ? TypedResults.ValidationProblem(errors) : null;
     }
 
-    private static AnswerRequest ToAnswerRequest(AnswerRequestBody request, bool startConversation)
+    private static AnswerRequest ToAnswerRequest(AnswerRequestBody request, IReadOnlyList<Guid>? allowedCollectionIds, bool startConversation)
     {
         var filters = request.Filters;
         return new AnswerRequest(
@@ -116,7 +127,7 @@ public static class AnswersApi
             request.Threshold,
             new SearchFilters(
                 request.Collection is { Length: > 0 } collection ? [collection] : null,
-                filters?.Tags, filters?.DocumentIds, filters?.ContentTypes, filters?.From, filters?.To),
+                filters?.Tags, filters?.DocumentIds, filters?.ContentTypes, filters?.From, filters?.To, allowedCollectionIds),
             request.ConversationId,
             startConversation);
     }

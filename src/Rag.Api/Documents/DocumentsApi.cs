@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Rag.Api.Auth;
+using Rag.Core.Identity;
 using Rag.Core.Documents;
 using Rag.Core.Extraction.Detection;
 using Rag.Core.Jobs;
@@ -23,17 +25,21 @@ public static partial class DocumentsApi
             .WithName("UploadDocuments")
             .WithSummary("Upload one or more files (multipart: files, optional collection and tags) for indexing.")
             .DisableAntiforgery()
+            .AllowLargeRequestBody()
+            .RequireEditor()
             .Accepts<IFormFile>("multipart/form-data");
         group.MapGet("/", ListAsync).WithName("ListDocuments").WithSummary("Documents, newest first, filtered by collection, status and tag.");
         group.MapGet("/{id:guid}", GetAsync).WithName("GetDocument");
-        group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteDocument").WithSummary("Deletes the document, its chunks, vectors and bytes.");
-        group.MapPost("/{id:guid}/reindex", ReindexAsync).WithName("ReindexDocument").WithSummary("Queues a new job that indexes the same bytes again.");
+        group.MapDelete("/{id:guid}", DeleteAsync).RequireEditor().WithName("DeleteDocument").WithSummary("Deletes the document, its chunks, vectors and bytes.");
+        group.MapPost("/{id:guid}/reindex", ReindexAsync).RequireEditor().WithName("ReindexDocument").WithSummary("Queues a new job that indexes the same bytes again.");
         return group;
     }
 
     public static async Task<Results<Accepted<UploadResponse>, ProblemHttpResult>> UploadAsync(
         HttpContext context,
         DocumentStore documents,
+        CollectionAccessStore access,
+        AuditTrail audit,
         JobQueue queue,
         IOptions<UploadOptions> uploadOptions,
         IOptions<JobQueueOptions> jobOptions,
@@ -112,6 +118,12 @@ public static partial class DocumentsApi
             return Problem(StatusCodes.Status400BadRequest, "Invalid tags", "At most 32 tags of at most 64 characters each.");
         }
 
+        var caller = context.GetCaller();
+        if (!await access.EnsureWritableAsync(caller, collection, cancellationToken))
+        {
+            return Problem(StatusCodes.Status403Forbidden, "Forbidden", $"You may not add documents to the collection '{collection}'.");
+        }
+
         var logger = loggerFactory.CreateLogger(typeof(DocumentsApi));
         var traceParent = Activity.Current?.Id;
         var results = new List<UploadedFile>(files.Count);
@@ -134,13 +146,18 @@ public static partial class DocumentsApi
             }
 
             var accepted = await documents.AddAsync(
-                new NewDocument(collection, fileName, Path.GetFileNameWithoutExtension(fileName), detection.ContentType!, content, tags, CreatedBy: null),
+                new NewDocument(collection, fileName, Path.GetFileNameWithoutExtension(fileName), detection.ContentType!, content, tags, caller.UserId),
                 jobOptions.Value.MaxAttempts,
                 traceParent,
                 cancellationToken);
             if (!accepted.IsDuplicate)
             {
                 await DispatchAsync(queue, accepted.JobId!.Value, traceParent, logger, cancellationToken);
+            }
+
+            if (!accepted.IsDuplicate)
+            {
+                await audit.WriteAsync(context, "document.uploaded", accepted.DocumentId.ToString(), new { collection, file_name = fileName, size_bytes = content!.Length });
             }
 
             results.Add(new UploadedFile(fileName, accepted.DocumentId, accepted.JobId, accepted.Status, detection.ContentType, null));
@@ -162,7 +179,9 @@ public static partial class DocumentsApi
     }
 
     public static async Task<Ok<DocumentPageResponse>> ListAsync(
+        HttpContext context,
         DocumentStore documents,
+        CollectionAccessStore access,
         string? collection,
         string? status,
         string? tag,
@@ -170,21 +189,48 @@ public static partial class DocumentsApi
         [FromQuery(Name = "page_size")] int? pageSize,
         CancellationToken cancellationToken)
     {
-        var query = new DocumentQuery(collection, status, tag, Math.Max(1, page ?? 1), Math.Clamp(pageSize ?? 20, 1, 100));
+        var allowed = await access.GetAllowedAsync(context.GetCaller(), CollectionPermission.Read, cancellationToken);
+        var query = new DocumentQuery(collection, status, tag, Math.Max(1, page ?? 1), Math.Clamp(pageSize ?? 20, 1, 100), allowed);
         var result = await documents.ListAsync(query, cancellationToken);
         return TypedResults.Ok(new DocumentPageResponse([.. result.Items.Select(d => d.ToResponse())], result.Page, result.PageSize, result.Total));
     }
 
-    public static async Task<Results<Ok<DocumentResponse>, NotFound>> GetAsync(Guid id, DocumentStore documents, CancellationToken cancellationToken) =>
-        await documents.GetAsync(id, cancellationToken) is { } document ? TypedResults.Ok(document.ToResponse()) : TypedResults.NotFound();
+    public static async Task<Results<Ok<DocumentResponse>, NotFound>> GetAsync(
+        Guid id, HttpContext context, DocumentStore documents, CollectionAccessStore access, CancellationToken cancellationToken) =>
+        await FindVisibleAsync(id, context.GetCaller(), documents, access, cancellationToken) is { } document
+            ? TypedResults.Ok(document.ToResponse())
+            : TypedResults.NotFound();
 
-    public static async Task<Results<NoContent, NotFound>> DeleteAsync(
-        Guid id, DocumentStore documents, IndexEvents indexEvents, IServiceProvider services, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    /// <summary>The document if the caller may read its collection; to everyone else it does not exist.</summary>
+    public static async Task<DocumentRecord?> FindVisibleAsync(
+        Guid id, Caller caller, DocumentStore documents, CollectionAccessStore access, CancellationToken cancellationToken) =>
+        await documents.GetAsync(id, cancellationToken) is { } document
+        && await access.CanAccessAsync(caller, document.CollectionId, CollectionPermission.Read, cancellationToken)
+            ? document
+            : null;
+
+    public static async Task<Results<NoContent, NotFound, ProblemHttpResult>> DeleteAsync(
+        Guid id,
+        HttpContext context,
+        DocumentStore documents,
+        CollectionAccessStore access,
+        AuditTrail audit,
+        IndexEvents indexEvents,
+        IServiceProvider services,
+        ILoggerFactory loggerFactory,
+        CancellationToken cancellationToken)
     {
+        if (await CheckWritableAsync(id, context.GetCaller(), documents, access, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
         if (!await documents.DeleteAsync(id, cancellationToken))
         {
             return TypedResults.NotFound();
         }
+
+        await audit.WriteAsync(context, "document.deleted", id.ToString());
 
         // The rows are gone; vectors are derived data, removed now and in any case on the next reconciliation.
         if (services.GetService<ISharedVectorIndex>() is { } sharedIndex)
@@ -204,9 +250,21 @@ public static partial class DocumentsApi
         return TypedResults.NoContent();
     }
 
-    public static async Task<Results<Accepted<ReindexResponse>, NotFound>> ReindexAsync(
-        Guid id, DocumentStore documents, JobQueue queue, IOptions<JobQueueOptions> jobOptions, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    public static async Task<Results<Accepted<ReindexResponse>, NotFound, ProblemHttpResult>> ReindexAsync(
+        Guid id,
+        HttpContext context,
+        DocumentStore documents,
+        CollectionAccessStore access,
+        JobQueue queue,
+        IOptions<JobQueueOptions> jobOptions,
+        ILoggerFactory loggerFactory,
+        CancellationToken cancellationToken)
     {
+        if (await CheckWritableAsync(id, context.GetCaller(), documents, access, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
         var traceParent = Activity.Current?.Id;
         if (await documents.ReindexAsync(id, jobOptions.Value.MaxAttempts, traceParent, cancellationToken) is not { } jobId)
         {
@@ -215,6 +273,20 @@ public static partial class DocumentsApi
 
         await DispatchAsync(queue, jobId, traceParent, loggerFactory.CreateLogger(typeof(DocumentsApi)), cancellationToken);
         return TypedResults.Accepted($"/api/v1/jobs/{jobId}", new ReindexResponse(id, jobId));
+    }
+
+    // 404 when the caller cannot see the document at all, 403 when they can see but not change it.
+    private static async Task<ProblemHttpResult?> CheckWritableAsync(
+        Guid id, Caller caller, DocumentStore documents, CollectionAccessStore access, CancellationToken cancellationToken)
+    {
+        if (await FindVisibleAsync(id, caller, documents, access, cancellationToken) is not { } document)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound);
+        }
+
+        return await access.CanAccessAsync(caller, document.CollectionId, CollectionPermission.Write, cancellationToken)
+            ? null
+            : Problem(StatusCodes.Status403Forbidden, "Forbidden", "You may read this collection but not change it.");
     }
 
     // The job row is committed: if Redis cannot take the message now, the worker's sweeper dispatches it later.

@@ -1,6 +1,10 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Rag.Api.Auth;
+using Rag.Api.Documents;
+using Rag.Core.Documents;
+using Rag.Core.Identity;
 using Rag.Core.Jobs;
 
 namespace Rag.Api.Jobs;
@@ -34,13 +38,20 @@ public static class JobsApi
         return group;
     }
 
-    public static async Task<Results<Ok<JobResponse>, NotFound>> GetAsync(Guid id, JobStore jobs, CancellationToken cancellationToken) =>
-        await jobs.GetAsync(id, cancellationToken) is { } job ? TypedResults.Ok(ToResponse(job)) : TypedResults.NotFound();
+    public static async Task<Results<Ok<JobResponse>, NotFound>> GetAsync(
+        Guid id, HttpContext context, JobStore jobs, DocumentStore documents, CollectionAccessStore access, CancellationToken cancellationToken) =>
+        await FindVisibleAsync(id, context.GetCaller(), jobs, documents, access, cancellationToken) is { } job ? TypedResults.Ok(ToResponse(job)) : TypedResults.NotFound();
 
     public static async Task<Results<ServerSentEventsResult<JobResponse>, NotFound>> EventsAsync(
-        Guid id, JobStore jobs, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
+        Guid id,
+        HttpContext context,
+        JobStore jobs,
+        DocumentStore documents,
+        CollectionAccessStore access,
+        IHostApplicationLifetime lifetime,
+        CancellationToken cancellationToken)
     {
-        if (await jobs.GetAsync(id, cancellationToken) is not { } first)
+        if (await FindVisibleAsync(id, context.GetCaller(), jobs, documents, access, cancellationToken) is not { } first)
         {
             return TypedResults.NotFound();
         }
@@ -82,6 +93,14 @@ public static class JobsApi
             }
         }
     }
+
+    // A job is visible to whoever may see its document.
+    private static async Task<JobRecord?> FindVisibleAsync(
+        Guid id, Caller caller, JobStore jobs, DocumentStore documents, CollectionAccessStore access, CancellationToken cancellationToken) =>
+        await jobs.GetAsync(id, cancellationToken) is { } job
+        && await DocumentsApi.FindVisibleAsync(job.DocumentId, caller, documents, access, cancellationToken) is not null
+            ? job
+            : null;
 
     private static JobResponse ToResponse(JobRecord job) => new(
         job.Id, job.DocumentId, job.Kind, job.Status, job.Progress, job.Attempts, job.MaxAttempts, job.Error, job.CreatedAt, job.StartedAt, job.CompletedAt);

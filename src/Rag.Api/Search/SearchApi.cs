@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Rag.Api.Auth;
+using Rag.Core.Identity;
 using Rag.Core.Retrieval;
 
 namespace Rag.Api.Search;
@@ -32,7 +34,7 @@ public static class SearchApi
             .WithSummary("Hybrid retrieval: vector and full-text matches fused by reciprocal rank.");
 
     public static async Task<Results<Ok<SearchResponse>, ValidationProblem>> SearchAsync(
-        SearchRequest request, HybridRetriever retriever, CancellationToken cancellationToken)
+        SearchRequest request, HttpContext context, HybridRetriever retriever, CollectionAccessStore access, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Query))
@@ -60,13 +62,14 @@ public static class SearchApi
         }
 
         var filters = request.Filters;
+        var allowed = await access.GetAllowedAsync(context.GetCaller(), CollectionPermission.Read, cancellationToken);
         var hits = await retriever.SearchAsync(
             new SearchQuery(
                 request.Query!,
                 request.TopK ?? 5,
                 new SearchFilters(
                     request.Collection is { Length: > 0 } collection ? [collection] : null,
-                    filters?.Tags, filters?.DocumentIds, filters?.ContentTypes, filters?.From, filters?.To),
+                    filters?.Tags, filters?.DocumentIds, filters?.ContentTypes, filters?.From, filters?.To, allowed),
                 request.MinScore ?? 0,
                 request.Diversify),
             cancellationToken);

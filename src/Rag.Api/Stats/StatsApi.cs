@@ -19,14 +19,13 @@ internal static class StatsApi
         return builder;
     }
 
-    public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder endpoints)
+    public static RouteHandlerBuilder MapStatsApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
 
         // Created now rather than at the first request, so its queue gauges are exported from the start.
         endpoints.ServiceProvider.GetRequiredService<SystemStatistics>();
-        endpoints.MapGet("/api/v1/stats", GetStatsAsync).WithName("GetStats");
-        return endpoints;
+        return endpoints.MapGet("/api/v1/stats", GetStatsAsync).WithName("GetStats").WithTags("Stats");
     }
 
     private static async Task<StatsResponse> GetStatsAsync(

@@ -20,7 +20,7 @@ internal static class WebhooksApi
         return builder;
     }
 
-    public static IEndpointRouteBuilder MapWebhooksApi(this IEndpointRouteBuilder endpoints)
+    public static RouteGroupBuilder MapWebhooksApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var group = endpoints.MapGroup("/api/v1/webhooks").WithTags("Webhooks");
@@ -29,7 +29,7 @@ internal static class WebhooksApi
         group.MapGet("/{id:guid}", GetAsync).WithName("GetWebhook");
         group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteWebhook");
         group.MapGet("/{id:guid}/deliveries", ListDeliveriesAsync).WithName("ListWebhookDeliveries").WithSummary("The latest deliveries, newest first.");
-        return endpoints;
+        return group;
     }
 
     private static async Task<Results<Created<RegisteredWebhookResponse>, ProblemHttpResult>> RegisterAsync(

@@ -46,7 +46,8 @@ public sealed record DocumentQuery(
     string? Status = null,
     string? Tag = null,
     int Page = 1,
-    int PageSize = 20);
+    int PageSize = 20,
+    IReadOnlyList<Guid>? AllowedCollectionIds = null);
 
 public sealed record DocumentPage(IReadOnlyList<DocumentRecord> Items, int Page, int PageSize, long Total);
 

@@ -75,6 +75,7 @@ public sealed class DocumentStore(NpgsqlDataSource dataSource)
              WHERE ($1::text IS NULL OR c.name = $1)
                AND ($2::text IS NULL OR d.status = $2)
                AND ($3::text IS NULL OR d.tags @> ARRAY[$3])
+               AND ($6::uuid[] IS NULL OR d.collection_id = ANY($6))
              ORDER BY d.created_at DESC, d.id
              LIMIT $4 OFFSET $5
             """);
@@ -83,6 +84,7 @@ public sealed class DocumentStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)query.Tag ?? DBNull.Value });
         command.Parameters.Add(new() { Value = query.PageSize });
         command.Parameters.Add(new() { Value = (query.Page - 1) * query.PageSize });
+        command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, Value = (object?)query.AllowedCollectionIds?.ToArray() ?? DBNull.Value });
 
         var items = new List<DocumentRecord>();
         long total = 0;
@@ -206,10 +208,12 @@ public sealed class DocumentStore(NpgsqlDataSource dataSource)
             """
             SELECT count(*) FROM documents d JOIN collections c ON c.id = d.collection_id
             WHERE ($1::text IS NULL OR c.name = $1) AND ($2::text IS NULL OR d.status = $2) AND ($3::text IS NULL OR d.tags @> ARRAY[$3])
+              AND ($4::uuid[] IS NULL OR d.collection_id = ANY($4))
             """);
         command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)query.CollectionName ?? DBNull.Value });
         command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)query.Status ?? DBNull.Value });
         command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)query.Tag ?? DBNull.Value });
+        command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, Value = (object?)query.AllowedCollectionIds?.ToArray() ?? DBNull.Value });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 

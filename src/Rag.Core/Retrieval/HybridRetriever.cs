@@ -15,7 +15,8 @@ public sealed record SearchFilters(
     IReadOnlyList<Guid>? DocumentIds = null,
     IReadOnlyList<string>? ContentTypes = null,
     DateTimeOffset? From = null,
-    DateTimeOffset? To = null);
+    DateTimeOffset? To = null,
+    IReadOnlyList<Guid>? AllowedCollectionIds = null);
 
 /// <param name="MinScore">Drops hits whose fused <see cref="SearchHit.Score"/> is below it.</param>
 /// <param name="Diversify">Re-ranks the fused candidates by maximal marginal relevance, so near-duplicates give way to other passages.</param>
@@ -69,6 +70,12 @@ public sealed class HybridRetriever(
         var filters = query.Filters ?? new SearchFilters();
         var candidates = Math.Max(query.TopK * 4, _options.MinCandidates);
         var collectionIds = filters.Collections is { Count: > 0 } names ? await ResolveCollectionsAsync(names, cancellationToken) : null;
+
+        // The caller's access narrows whatever collections were asked for; both retrievers then filter by the result.
+        if (filters.AllowedCollectionIds is { } allowed)
+        {
+            collectionIds = collectionIds is null ? [.. allowed] : [.. collectionIds.Intersect(allowed)];
+        }
         if (collectionIds is { Count: 0 })
         {
             return [];

@@ -26,7 +26,7 @@ public sealed class ModelEndpointGraphFixture : IAsyncLifetime
             ["AI__Key"] = FakeOpenAIServer.ValidKey,
             ["AI__ChatModel"] = "fake-chat",
         });
-        Api = new RagApiClient(Graph.Api.Url);
+        Api = await RagApiClient.SignInAsAdminAsync(Graph);
     }
 
     public async Task DisposeAsync()

@@ -18,7 +18,7 @@ public sealed class QdrantGraphTests
         {
             [$"ConnectionStrings__{ResourceNames.QdrantHttpConnection}"] = qdrant.ConnectionString,
         });
-        using var api = new RagApiClient(graph.Api.Url);
+        using var api = await RagApiClient.SignInAsAdminAsync(graph);
 
         var document = (await api.UploadAcceptedAsync("qdrant", ("herons.md", Encoding.UTF8.GetBytes("# Herons\n\nThe grey heron nests in tall alders by the lake."))))[0];
         Assert.Equal("completed", (await api.WaitForJobAsync(document.GetGuid("job_id"), TimeSpan.FromSeconds(60))).GetString("status"));

@@ -6,12 +6,38 @@ using System.Text.Json.Nodes;
 
 namespace Rag.Tests.Graph;
 
-/// <summary>The HTTP API as a client program sees it: JSON in snake_case over real HTTP.</summary>
-public sealed class RagApiClient(Uri baseAddress) : IDisposable
+/// <summary>The HTTP API as a client program sees it: JSON in snake_case over real HTTP, with a bearer credential when given one.</summary>
+public sealed class RagApiClient : IDisposable
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public HttpClient Http { get; } = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    /// <param name="credential">A token from /api/v1/auth/token or an API key; null for an anonymous client.</param>
+    public RagApiClient(Uri baseAddress, string? credential = null)
+    {
+        Credential = credential;
+        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        if (credential is not null)
+        {
+            Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", credential);
+        }
+    }
+
+    public HttpClient Http { get; }
+
+    public string? Credential { get; }
+
+    /// <summary>A client signed in as the bootstrap admin the launcher configured.</summary>
+    public static Task<RagApiClient> SignInAsAdminAsync(Rag.LocalHost.LocalGraph graph) =>
+        SignInAsync(graph.Api.Url, "admin", graph.Secrets.AdminPassword);
+
+    public static async Task<RagApiClient> SignInAsync(Uri baseAddress, string userName, string password)
+    {
+        using var anonymous = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        using var response = await anonymous.PostAsJsonAsync("/api/v1/auth/token", new { user_name = userName, password });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"Sign-in as {userName} answered {(int)response.StatusCode}: {body}");
+        return new RagApiClient(baseAddress, JsonNode.Parse(body)!.GetString("access_token"));
+    }
 
     public async Task<HttpResponseMessage> UploadAsync(string? collection, params (string FileName, byte[] Content)[] files)
     {

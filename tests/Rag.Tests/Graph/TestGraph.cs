@@ -18,6 +18,9 @@ public static class TestGraph
             ["Jobs__SweepInterval"] = "00:00:01",
             ["Redis__CommandTimeout"] = "00:00:02",
             ["Ingestion__Concurrency"] = "2",
+
+            // Tests poll jobs far faster than people do; the per-caller limit has its own tests in Security/.
+            ["RateLimits__PermitsPerWindow"] = "1000000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -47,7 +50,7 @@ public sealed class SharedGraphFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Graph = await TestGraph.StartAsync();
-        Api = new RagApiClient(Graph.Api.Url);
+        Api = await RagApiClient.SignInAsAdminAsync(Graph);
     }
 
     public async Task DisposeAsync()

@@ -17,7 +17,7 @@ public sealed class ShutdownGraphTests
             ["Ingestion__Concurrency"] = "1",
             ["Ingestion__ShutdownGracePeriod"] = "00:00:01",
         });
-        using var api = new RagApiClient(graph.Api.Url);
+        using var api = await RagApiClient.SignInAsAdminAsync(graph);
         var worker = graph.Ingestion[0];
 
         var document = (await api.UploadAcceptedAsync("shutdown", ("manual.md", LargeDocument(paragraphs: 10_000))))[0];

@@ -17,7 +17,7 @@ public sealed class TelemetryGraphTests
     {
         await using var collector = await OtlpCollector.StartAsync();
         await using var graph = await TestGraph.StartAsync(collector.ExporterSettings);
-        using var api = new RagApiClient(graph.Api.Url);
+        using var api = await RagApiClient.SignInAsAdminAsync(graph);
 
         var document = (await api.UploadAcceptedAsync("telemetry", ("tide.md", Encoding.UTF8.GetBytes("# Tides\n\nThe estuary gauge records the spring tide twice daily."))))[0];
         var job = await api.WaitForJobAsync(document.GetGuid("job_id"), TimeSpan.FromSeconds(90));

@@ -49,7 +49,7 @@ public sealed class WebhookGraphTests
             ["Webhooks__PollInterval"] = "00:00:00.200",
             ["Webhooks__InitialBackoff"] = "00:00:00.500",
         });
-        using var api = new RagApiClient(graph.Api.Url);
+        using var api = await RagApiClient.SignInAsAdminAsync(graph);
 
         using var registration = await api.Http.PostAsJsonAsync("/api/v1/webhooks", new
         {

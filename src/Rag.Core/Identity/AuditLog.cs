@@ -1,0 +1,27 @@
+using System.Net;
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Rag.Core.Identity;
+
+/// <summary>Who did what, kept in the audit_log table: sign-ins, key use, uploads, deletions and admin actions.</summary>
+public sealed class AuditLog(NpgsqlDataSource dataSource)
+{
+    /// <param name="detail">Serialised as JSON; never put secrets or document text in it.</param>
+    public async Task WriteAsync(
+        string actor, string action, string? target, object? detail, string? requestId, IPAddress? clientIp, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(action);
+        await using var command = dataSource.CreateCommand(
+            "INSERT INTO audit_log (actor, action, target, detail, request_id, client_ip) VALUES ($1, $2, $3, $4, $5, $6)");
+        command.Parameters.Add(new() { Value = actor });
+        command.Parameters.Add(new() { Value = action });
+        command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)target ?? DBNull.Value });
+        command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = detail is null ? DBNull.Value : JsonSerializer.Serialize(detail) });
+        command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)requestId ?? DBNull.Value });
+        command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Inet, Value = (object?)clientIp ?? DBNull.Value });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

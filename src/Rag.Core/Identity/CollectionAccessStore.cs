@@ -1,0 +1,117 @@
+using Npgsql;
+
+namespace Rag.Core.Identity;
+
+public static class CollectionPermission
+{
+    public const string Read = "read";
+    public const string Write = "write";
+}
+
+public static class PrincipalKind
+{
+    public const string User = "user";
+    public const string ApiKey = "api_key";
+}
+
+/// <summary>
+/// Which collections a caller may see. Admins see all. Everyone else sees the collections granted to their user or to
+/// the API key they call with ("write" includes "read"). Whoever creates a collection by uploading into it gets "write" on it.
+/// </summary>
+public sealed class CollectionAccessStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>The ids of the collections the caller may read (or write), or null when the caller may read every collection.</summary>
+    public async Task<IReadOnlyList<Guid>?> GetAllowedAsync(Caller caller, string permission, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (caller.IsAdmin)
+        {
+            return null;
+        }
+
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT DISTINCT collection_id FROM collection_access
+            WHERE ((principal_kind = 'user' AND principal_id = $1) OR (principal_kind = 'api_key' AND principal_id = $2))
+              AND ($3 = 'read' OR permission = 'write')
+            """);
+        command.Parameters.Add(new() { Value = caller.UserId });
+        command.Parameters.Add(new() { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid, Value = (object?)caller.ApiKeyId ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = permission });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var ids = new List<Guid>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+
+        return ids;
+    }
+
+    public async Task<bool> CanAccessAsync(Caller caller, Guid collectionId, string permission, CancellationToken cancellationToken = default) =>
+        await GetAllowedAsync(caller, permission, cancellationToken) is not { } allowed || allowed.Contains(collectionId);
+
+    /// <summary>
+    /// Whether the caller may upload into the named collection: it exists and they may write to it, or it does not
+    /// exist yet and is created now with "write" granted to the caller's user.
+    /// </summary>
+    public async Task<bool> EnsureWritableAsync(Caller caller, string collectionName, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        Guid? createdId;
+        await using (var create = new NpgsqlCommand("INSERT INTO collections (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id", connection, transaction))
+        {
+            create.Parameters.Add(new() { Value = collectionName });
+            createdId = await create.ExecuteScalarAsync(cancellationToken) as Guid?;
+        }
+
+        if (createdId is { } id)
+        {
+            await using var grant = new NpgsqlCommand(
+                "INSERT INTO collection_access (collection_id, principal_kind, principal_id, permission) VALUES ($1, 'user', $2, 'write')",
+                connection, transaction);
+            grant.Parameters.Add(new() { Value = id });
+            grant.Parameters.Add(new() { Value = caller.UserId });
+            await grant.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return true;
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return caller.IsAdmin || await CanAccessAsync(caller, await GetIdAsync(collectionName, cancellationToken) ?? Guid.Empty, CollectionPermission.Write, cancellationToken);
+    }
+
+    public async Task<Guid?> GetIdAsync(string collectionName, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT id FROM collections WHERE name = $1");
+        command.Parameters.Add(new() { Value = collectionName });
+        return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
+    }
+
+    /// <summary>Grants (or changes) a principal's permission on a collection.</summary>
+    public async Task GrantAsync(Guid collectionId, string principalKind, Guid principalId, string permission, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            INSERT INTO collection_access (collection_id, principal_kind, principal_id, permission) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (collection_id, principal_kind, principal_id) DO UPDATE SET permission = EXCLUDED.permission
+            """);
+        command.Parameters.Add(new() { Value = collectionId });
+        command.Parameters.Add(new() { Value = principalKind });
+        command.Parameters.Add(new() { Value = principalId });
+        command.Parameters.Add(new() { Value = permission });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<bool> RevokeAsync(Guid collectionId, string principalKind, Guid principalId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "DELETE FROM collection_access WHERE collection_id = $1 AND principal_kind = $2 AND principal_id = $3");
+        command.Parameters.Add(new() { Value = collectionId });
+        command.Parameters.Add(new() { Value = principalKind });
+        command.Parameters.Add(new() { Value = principalId });
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+}
