@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Rag.Tests.Answers;
 using Rag.Tests.Graph;
 
 namespace Rag.Tests.Security;
@@ -45,6 +46,26 @@ public sealed class CollectionIsolationGraphTests(SharedGraphFixture fixture)
         Assert.DoesNotContain(documentB.GetGuid("document_id"), (await reader.SearchAsync("vaultword payroll", topK: 10)).Select(h => h!.GetGuid("document_id")));
 
         Assert.Empty(await reader.SearchAsync("quokkanite report", collection: collectionB, topK: 10));
+
+        // Answers and their citations draw only on what the reader may see, even when the question names B's words.
+        var answer = await reader.QueryAsync(new { query = "What is the vaultword payroll?", threshold = 0.0, max_results = 10 });
+        Assert.DoesNotContain(documentB.GetGuid("document_id"), answer["sources"]!.AsArray().Select(s => s!.GetGuid("document_id")));
+        var chat = await reader.ChatAsync(new { query = "Tell me about the vaultword payroll." });
+        var chatSources = chat.Single(e => e.Type == "sources").Data["sources"]!.AsArray();
+        Assert.DoesNotContain(documentB.GetGuid("document_id"), chatSources.Select(s => s!.GetGuid("document_id")));
+
+        // A conversation is its owner's alone: another user can neither list, read, continue nor delete it.
+        var conversationId = chat.Single(e => e.Type == "done").Data.GetGuid("conversation_id");
+        Assert.Contains(conversationId, (await reader.Http.GetFromJsonAsync<JsonObject>("/api/v1/conversations", RagApiClient.Json))!["conversations"]!.AsArray().Select(c => c!.GetGuid("id")));
+        Assert.DoesNotContain(conversationId, (await editor.Http.GetFromJsonAsync<JsonObject>("/api/v1/conversations", RagApiClient.Json))!["conversations"]!.AsArray().Select(c => c!.GetGuid("id")));
+        Assert.Equal(HttpStatusCode.NotFound, (await editor.Http.GetAsync($"/api/v1/conversations/{conversationId}")).StatusCode);
+        using (var continued = await editor.Http.PostAsJsonAsync("/api/v1/chat", new { query = "And then?", conversation_id = conversationId }))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, continued.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await editor.Http.DeleteAsync($"/api/v1/conversations/{conversationId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await reader.Http.GetAsync($"/api/v1/conversations/{conversationId}")).StatusCode);
 
         var listing = (await reader.Http.GetFromJsonAsync<JsonObject>("/api/v1/documents?page_size=100", RagApiClient.Json))!;
         Assert.NotEmpty(listing["items"]!.AsArray());
