@@ -46,50 +46,45 @@ internal static class LoadCommands
     private static async Task<int> RunAsync(
         int chunks, int clients, int requestsPerClient, Func<HttpClient, string, CancellationToken, Task<TimeSpan>> measure, string label, CancellationToken cancellationToken)
     {
-        var graph = await BenchGraph.StartAsync(cancellationToken);
+        await using var bench = await BenchmarkGraph.StartAsync(
+            new Dictionary<string, string?> { ["Ingestion__Concurrency"] = "2" }, disableDurability: true, cancellationToken: cancellationToken);
+        var graph = bench.Graph;
+        var http = bench.Http;
+        var directory = Directory.CreateTempSubdirectory("rag-bench-docs");
         try
         {
-            using var http = new HttpClient { BaseAddress = graph.Api.Url, Timeout = TimeSpan.FromMinutes(2) };
-            var directory = Directory.CreateTempSubdirectory("rag-bench-docs");
-            try
-            {
-                var files = WriteDocuments(directory.FullName, Math.Max(1, chunks / SectionsPerDocument));
-                var stopwatch = Stopwatch.StartNew();
-                await BenchGraph.IngestAsync(http, "bench", files, cancellationToken);
-                Console.WriteLine($"Indexed about {files.Count * SectionsPerDocument} chunks in {stopwatch.Elapsed.TotalSeconds:F0} s");
-            }
-            finally
-            {
-                directory.Delete(recursive: true);
-            }
-
-            // Let the API's in-process index catch up with the last index events before measuring.
-            await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
-            await measure(http, Question(new Random(0)), cancellationToken);
-
-            var latencies = new List<TimeSpan>[clients];
-            var wall = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, clients).Select(async client =>
-            {
-                var random = new Random(client + 1);
-                latencies[client] = new List<TimeSpan>(requestsPerClient);
-                for (var i = 0; i < requestsPerClient; i++)
-                {
-                    latencies[client].Add(await measure(http, Question(random), cancellationToken));
-                }
-            }));
-            wall.Stop();
-
-            var all = latencies.SelectMany(l => l).Order().ToList();
-            Console.WriteLine(
-                $"{label}: {all.Count} requests, {clients} clients, {all.Count / wall.Elapsed.TotalSeconds:F0} req/s; " +
-                $"p50 {Percentile(all, 0.50):F1} ms, p90 {Percentile(all, 0.90):F1} ms, p99 {Percentile(all, 0.99):F1} ms, max {all[^1].TotalMilliseconds:F1} ms");
-            return 0;
+            var files = WriteDocuments(directory.FullName, Math.Max(1, chunks / SectionsPerDocument));
+            var stopwatch = Stopwatch.StartNew();
+            await bench.IngestFilesAsync("bench", files, cancellationToken);
+            Console.WriteLine($"Indexed about {files.Count * SectionsPerDocument} chunks in {stopwatch.Elapsed.TotalSeconds:F0} s");
         }
         finally
         {
-            await BenchGraph.DisposeAsync(graph);
+            directory.Delete(recursive: true);
         }
+
+        // Let the API's in-process index catch up with the last index events before measuring.
+        await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
+        await measure(http, Question(new Random(0)), cancellationToken);
+
+        var latencies = new List<TimeSpan>[clients];
+        var wall = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async client =>
+        {
+            var random = new Random(client + 1);
+            latencies[client] = new List<TimeSpan>(requestsPerClient);
+            for (var i = 0; i < requestsPerClient; i++)
+            {
+                latencies[client].Add(await measure(http, Question(random), cancellationToken));
+            }
+        }));
+        wall.Stop();
+
+        var all = latencies.SelectMany(l => l).Order().ToList();
+        Console.WriteLine(
+            $"{label}: {all.Count} requests, {clients} clients, {all.Count / wall.Elapsed.TotalSeconds:F0} req/s; " +
+            $"p50 {Percentile(all, 0.50):F1} ms, p90 {Percentile(all, 0.90):F1} ms, p99 {Percentile(all, 0.99):F1} ms, max {all[^1].TotalMilliseconds:F1} ms");
+        return 0;
     }
 
     private static async Task<TimeSpan> SearchOnceAsync(HttpClient http, string question, CancellationToken cancellationToken)

@@ -44,45 +44,40 @@ internal static class RetrievalEvalCommand
         var files = docs.GetFiles(pattern).Select(f => f.FullName).Order(StringComparer.Ordinal).ToList();
         Console.WriteLine($"{questions.Count} questions, {files.Count} documents in {docs.FullName}");
 
-        var graph = await BenchGraph.StartAsync(cancellationToken);
-        try
+        await using var bench = await BenchmarkGraph.StartAsync(
+            new Dictionary<string, string?> { ["Ingestion__Concurrency"] = "2" }, disableDurability: true, cancellationToken: cancellationToken);
+        var graph = bench.Graph;
+        var http = bench.Http;
+        var stopwatch = Stopwatch.StartNew();
+        var documents = await bench.IngestFilesAsync("pgdocs", files, cancellationToken);
+        Console.WriteLine($"Ingested {documents.Count} documents in {stopwatch.Elapsed.TotalSeconds:F0} s");
+
+        await using var dataSource = NpgsqlDataSource.Create(graph.DatabaseConnectionString);
+        using var index = new InProcessVectorIndex();
+        var embedder = new OfflineEmbeddingGenerator();
+        var loaded = await index.LoadAsync(
+            OfflineEmbeddingGenerator.ModelId, embedder.Dimensions, new ChunkStore(dataSource).ReadAllPointsAsync(OfflineEmbeddingGenerator.ModelId, cancellationToken), cancellationToken);
+        Console.WriteLine($"Loaded {loaded} chunk vectors");
+
+        var modes = new (string Name, RetrievalOptions Options)[]
         {
-            using var http = new HttpClient { BaseAddress = graph.Api.Url, Timeout = TimeSpan.FromMinutes(2) };
-            var stopwatch = Stopwatch.StartNew();
-            var documents = await BenchGraph.IngestAsync(http, "pgdocs", files, cancellationToken);
-            Console.WriteLine($"Ingested {documents.Count} documents in {stopwatch.Elapsed.TotalSeconds:F0} s");
-
-            await using var dataSource = NpgsqlDataSource.Create(graph.DatabaseConnectionString);
-            using var index = new InProcessVectorIndex();
-            var embedder = new OfflineEmbeddingGenerator();
-            var loaded = await index.LoadAsync(
-                OfflineEmbeddingGenerator.ModelId, embedder.Dimensions, new ChunkStore(dataSource).ReadAllPointsAsync(OfflineEmbeddingGenerator.ModelId, cancellationToken), cancellationToken);
-            Console.WriteLine($"Loaded {loaded} chunk vectors");
-
-            var modes = new (string Name, RetrievalOptions Options)[]
-            {
-                ("vector", new RetrievalOptions { VectorWeight = 1, TextWeight = 0 }),
-                ("full-text", new RetrievalOptions { VectorWeight = 0, TextWeight = 1 }),
-                ("hybrid", new RetrievalOptions()),
-                // Alternatives to the configured default, to show how sensitive fusion is to its weights.
-                ("hybrid k=60 v1:t1", new RetrievalOptions { RankConstant = 60, VectorWeight = 1, TextWeight = 1 }),
-                ("hybrid k=60 v2:t1", new RetrievalOptions { RankConstant = 60, VectorWeight = 2, TextWeight = 1 }),
-                ("hybrid k=20 v1:t1", new RetrievalOptions { RankConstant = 20, VectorWeight = 1, TextWeight = 1 }),
-            };
-            Console.WriteLine($"{"retriever",-18} {"recall@5",9} {"MRR@10",7}");
-            foreach (var (name, options) in modes)
-            {
-                var retriever = new HybridRetriever(dataSource, index, embedder, Options.Create(options));
-                var (recall, mrr) = await EvaluateAsync(retriever, questions, documents, cancellationToken);
-                Console.WriteLine($"{name,-18} {recall,9:F3} {mrr,7:F3}");
-            }
-
-            return 0;
-        }
-        finally
+            ("vector", new RetrievalOptions { VectorWeight = 1, TextWeight = 0 }),
+            ("full-text", new RetrievalOptions { VectorWeight = 0, TextWeight = 1 }),
+            ("hybrid", new RetrievalOptions()),
+            // Alternatives to the configured default, to show how sensitive fusion is to its weights.
+            ("hybrid k=60 v1:t1", new RetrievalOptions { RankConstant = 60, VectorWeight = 1, TextWeight = 1 }),
+            ("hybrid k=60 v2:t1", new RetrievalOptions { RankConstant = 60, VectorWeight = 2, TextWeight = 1 }),
+            ("hybrid k=20 v1:t1", new RetrievalOptions { RankConstant = 20, VectorWeight = 1, TextWeight = 1 }),
+        };
+        Console.WriteLine($"{"retriever",-18} {"recall@5",9} {"MRR@10",7}");
+        foreach (var (name, options) in modes)
         {
-            await BenchGraph.DisposeAsync(graph);
+            var retriever = new HybridRetriever(dataSource, index, embedder, Options.Create(options));
+            var (recall, mrr) = await EvaluateAsync(retriever, questions, documents, cancellationToken);
+            Console.WriteLine($"{name,-18} {recall,9:F3} {mrr,7:F3}");
         }
+
+        return 0;
     }
 
     /// <summary>A question is recalled when a chunk of its page is among the first five; its reciprocal rank is that of the first such chunk.</summary>

@@ -5,11 +5,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Rag.LocalHost;
 
-namespace Rag.Benchmarks.Ingestion;
+namespace Rag.Benchmarks;
 
 /// <summary>
-/// The whole local graph (Redis, PostgreSQL, Api, Ingestion as real processes) in a throw-away data folder,
-/// and an HTTP client for its API, as the ingestion benchmarks use it.
+/// The whole local graph (Redis, PostgreSQL, Api, Ingestion as real processes) in a throw-away data folder, and an
+/// HTTP client for its API signed in as the bootstrap admin, as every benchmark that goes through the API uses it.
 /// </summary>
 internal sealed class BenchmarkGraph : IAsyncDisposable
 {
@@ -34,16 +34,84 @@ internal sealed class BenchmarkGraph : IAsyncDisposable
     public static async Task<BenchmarkGraph> StartAsync(
         IReadOnlyDictionary<string, string?> settings, bool disableDurability, int ingestionReplicas = 1, CancellationToken cancellationToken = default)
     {
+        await LocalPackages.EnsureInstalledAsync(Console.WriteLine, cancellationToken);
+
+        // A load generator is one caller sending far more than a person would: the per-caller rate limit would measure itself.
+        var environment = new Dictionary<string, string?>(settings) { ["RateLimits__PermitsPerWindow"] = "100000000" };
         var graph = await LocalGraph.StartAsync(
             new LocalGraphOptions
             {
                 DataDirectory = Path.Combine(Path.GetTempPath(), "rag-bench", Guid.NewGuid().ToString("N")),
                 DisableDurability = disableDurability,
                 IngestionReplicas = ingestionReplicas,
-                AdditionalEnvironment = settings,
+                AdditionalEnvironment = environment,
             },
             cancellationToken);
-        return new BenchmarkGraph(graph);
+        var bench = new BenchmarkGraph(graph);
+        await bench.SignInAsAdminAsync(cancellationToken);
+        return bench;
+    }
+
+    private async Task SignInAsAdminAsync(CancellationToken cancellationToken)
+    {
+        using var response = await Http.PostAsJsonAsync(
+            "/api/v1/auth/token", new { user_name = "admin", password = Graph.Secrets.AdminPassword }, Json, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"Signing in answered {(int)response.StatusCode}: {body}");
+        }
+
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", JsonNode.Parse(body)!["access_token"]!.GetValue<string>());
+    }
+
+    /// <summary>Uploads the files 20 to a request, two requests at a time, waits until every job is done, and returns document id → file name.</summary>
+    public async Task<Dictionary<Guid, string>> IngestFilesAsync(string collection, IReadOnlyList<string> files, CancellationToken cancellationToken = default)
+    {
+        var documents = new System.Collections.Concurrent.ConcurrentDictionary<Guid, string>();
+        var jobs = new System.Collections.Concurrent.ConcurrentBag<Guid>();
+        await Parallel.ForEachAsync(files.Chunk(20), new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = cancellationToken }, async (batch, token) =>
+        {
+            var entries = await UploadAsync(
+                collection, await Task.WhenAll(batch.Select(async file => (Path.GetFileName(file), await File.ReadAllBytesAsync(file, token)))), token);
+            foreach (var entry in entries)
+            {
+                if (entry!["document_id"] is { } id && entry["job_id"] is { } job)
+                {
+                    documents[Guid.Parse(id.GetValue<string>())] = entry["file_name"]!.GetValue<string>();
+                    jobs.Add(Guid.Parse(job.GetValue<string>()));
+                }
+            }
+        });
+
+        var pending = jobs.ToList();
+        var failed = 0;
+        while (pending.Count > 0)
+        {
+            var still = new List<Guid>();
+            foreach (var job in pending)
+            {
+                var status = (await Http.GetFromJsonAsync<JsonObject>($"/api/v1/jobs/{job}", Json, cancellationToken))!["status"]!.GetValue<string>();
+                if (status is "queued" or "processing")
+                {
+                    still.Add(job);
+                }
+                else if (status != "completed")
+                {
+                    failed++;
+                }
+            }
+
+            pending = still;
+            Console.Write($"\r  ingesting: {jobs.Count - pending.Count}/{jobs.Count} jobs done, {failed} failed   ");
+            if (pending.Count > 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+
+        Console.WriteLine();
+        return new Dictionary<Guid, string>(documents);
     }
 
     /// <summary>One multipart POST /api/v1/documents; returns each file's entry of the 202 answer.</summary>
