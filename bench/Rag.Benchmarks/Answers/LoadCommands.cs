@@ -48,7 +48,6 @@ internal static class LoadCommands
     {
         await using var bench = await BenchmarkGraph.StartAsync(
             new Dictionary<string, string?> { ["Ingestion__Concurrency"] = "2" }, disableDurability: true, cancellationToken: cancellationToken);
-        var graph = bench.Graph;
         var http = bench.Http;
         var directory = Directory.CreateTempSubdirectory("rag-bench-docs");
         try
