@@ -73,8 +73,7 @@ internal sealed class RagApiClient(HttpClient http)
 
         var body = await ReadAsync<JsonNode>(response, cancellationToken);
 
-        // Either a bare array or a page object with items.
-        var items = body as JsonArray ?? body["items"] as JsonArray ?? [];
+        var items = body["conversations"] as JsonArray ?? [];
         return [.. items.Deserialize<List<ConversationSummary>>(Json) ?? []];
     }
 

@@ -60,7 +60,7 @@ internal static class AppApiEndpoints
         }
         catch (ApiProblemException problem) when (problem.IsUnauthorized)
         {
-            return Results.Redirect(Auth.WebAuthentication.ExpiredSignInUrl(returnPath));
+            return Results.Redirect(Auth.WebAuthentication.SignInUrl(returnPath));
         }
         catch (ApiProblemException problem)
         {

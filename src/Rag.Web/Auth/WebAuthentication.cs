@@ -64,6 +64,6 @@ internal static class WebAuthentication
         return endpoints;
     }
 
-    /// <summary>Where a page sends the user when the API refused their token: sign-in, with a message.</summary>
-    public static string ExpiredSignInUrl(string returnPath) => $"/signin?expired=1&return_url={Uri.EscapeDataString(returnPath)}";
+    /// <summary>Where a page sends the user when the API refused them (no token, or an expired one): sign-in, then back.</summary>
+    public static string SignInUrl(string returnPath) => $"/signin?reason=unauthorized&return_url={Uri.EscapeDataString(returnPath)}";
 }

@@ -33,10 +33,7 @@ public sealed class AdminPageTests(SharedGraphFixture fixture) : IAsyncLifetime
     public async Task AnAdminSeesSystemStatusAndANewApiKeyOnlyOnce()
     {
         var page = await _browser.NewPageAsync(WebUrl);
-        await page.GotoAsync("/signin");
-        await page.GetByLabel("User name").FillAsync("admin");
-        await page.GetByLabel("Password").FillAsync(fixture.Graph.Secrets.AdminPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await WebSignIn.AsAdminAsync(page, fixture.Graph);
         await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Admin" }).ClickAsync();
 
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "System status" })).ToBeVisibleAsync();

@@ -64,3 +64,37 @@ public sealed class Browser : IAsyncDisposable
         _playwright.Dispose();
     }
 }
+
+/// <summary>Signing in through the web app's own form, as a person does.</summary>
+public static class WebSignIn
+{
+    public const string AdminUser = "admin";
+
+    public static async Task AsAdminAsync(IPage page, Rag.LocalHost.LocalGraph graph)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(graph);
+        await page.GotoAsync("/signin");
+        await page.GetByLabel("User name").FillAsync(AdminUser);
+        await page.GetByLabel("Password").FillAsync(graph.Secrets.AdminPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync("**/chat");
+    }
+
+    /// <summary>
+    /// Signs in where the API has authentication; where it has none (before /api/v1/auth/token existed) the sign-in page
+    /// says so and the pages work anonymously, which the page-level tests also accept.
+    /// </summary>
+    public static async Task AsAdminWhereRequiredAsync(IPage page, Rag.LocalHost.LocalGraph graph)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(graph);
+        await page.GotoAsync("/signin");
+        await page.GetByLabel("User name").FillAsync(AdminUser);
+        await page.GetByLabel("Password").FillAsync(graph.Secrets.AdminPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        var signedIn = page.Locator(".user-name");
+        var noSignIn = page.GetByText("This server does not use sign-in");
+        await signedIn.Or(noSignIn).WaitForAsync();
+    }
+}

@@ -10,6 +10,8 @@ namespace Rag.Tests.Web;
 [Collection(GraphCollection.Name)]
 public sealed class DocumentsPageTests(SharedGraphFixture fixture) : IAsyncLifetime
 {
+    private const string HostileName = "<img src=x onerror=alert(1)>.txt";
+
     private static readonly LocatorAssertionsToHaveTextOptions IndexingPatience = new() { Timeout = 90_000 };
 
     private Browser _browser = null!;
@@ -24,6 +26,7 @@ public sealed class DocumentsPageTests(SharedGraphFixture fixture) : IAsyncLifet
     public async Task UploadedFilesShowProgressAndBecomeSearchable()
     {
         var page = await _browser.NewPageAsync(WebUrl);
+        await WebSignIn.AsAdminWhereRequiredAsync(page, fixture.Graph);
         await page.GotoAsync("/documents");
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Documents", Exact = true })).ToBeVisibleAsync();
         await Browser.ScreenshotAsync(page, "documents-empty");
@@ -34,11 +37,12 @@ public sealed class DocumentsPageTests(SharedGraphFixture fixture) : IAsyncLifet
         [
             new FilePayload { Name = "tides.md", MimeType = "text/markdown", Buffer = Utf8("# Tides\n\nThe albatross harbour floods twice a day at spring tide.\n") },
             new FilePayload { Name = "lamps.txt", MimeType = "text/plain", Buffer = Utf8("Lighthouse lamps are cleaned every Thursday by the keeper.") },
+            new FilePayload { Name = HostileName, MimeType = "text/plain", Buffer = Utf8("A note whose file name is markup.") },
         ]);
         await page.GetByRole(AriaRole.Button, new() { Name = "Upload" }).ClickAsync();
 
         var uploads = page.Locator("#upload-list li");
-        await Expect(uploads).ToHaveCountAsync(2);
+        await Expect(uploads).ToHaveCountAsync(3);
         await Expect(uploads.Filter(new() { HasText = "tides.md" }).Locator(".upload-status")).ToHaveTextAsync("Searchable", IndexingPatience);
         await Expect(uploads.Filter(new() { HasText = "lamps.txt" }).Locator(".upload-status")).ToHaveTextAsync("Searchable", IndexingPatience);
         await Browser.ScreenshotAsync(page, "documents-uploaded");
@@ -46,8 +50,12 @@ public sealed class DocumentsPageTests(SharedGraphFixture fixture) : IAsyncLifet
         // The library lists them as searchable, filtered by collection and tag, and the search page finds the text.
         await page.GotoAsync("/documents?collection=web-upload&tag=ops");
         var rows = page.Locator("table.documents tbody tr");
-        await Expect(rows).ToHaveCountAsync(2);
-        await Expect(rows.Filter(new() { HasText = "tides" }).Locator(".status")).ToHaveTextAsync("Searchable");
+        await Expect(rows).ToHaveCountAsync(3);
+        await Expect(rows.Filter(new() { HasText = "tides" }).Locator(".status")).ToHaveTextAsync("Searchable", IndexingPatience);
+
+        // A file name is data: shown as its characters, never run as markup.
+        await Expect(rows.Filter(new() { HasText = HostileName })).ToHaveCountAsync(1);
+        await Expect(page.Locator("main img")).ToHaveCountAsync(0);
         await Browser.ScreenshotAsync(page, "documents-library");
 
         await page.GotoAsync("/search?q=albatross+harbour&collection=web-upload");
@@ -59,6 +67,7 @@ public sealed class DocumentsPageTests(SharedGraphFixture fixture) : IAsyncLifet
     public async Task RefusedUploadsSayWhyInWordsAndThePageKeepsWorking()
     {
         var page = await _browser.NewPageAsync(WebUrl);
+        await WebSignIn.AsAdminWhereRequiredAsync(page, fixture.Graph);
         await page.GotoAsync("/documents");
         await page.GetByLabel("Collection").First.FillAsync("web-refused");
         await page.Locator("#upload-files").SetInputFilesAsync(
@@ -83,6 +92,7 @@ public sealed class DocumentsPageTests(SharedGraphFixture fixture) : IAsyncLifet
     public async Task AnApiOutageShowsAClearMessageAndThePagesRecover()
     {
         var page = await _browser.NewPageAsync(WebUrl);
+        await WebSignIn.AsAdminWhereRequiredAsync(page, fixture.Graph);
         await fixture.Graph.Api.StopAsync(TimeSpan.FromSeconds(10));
         try
         {

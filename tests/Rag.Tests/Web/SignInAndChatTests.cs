@@ -10,8 +10,6 @@ namespace Rag.Tests.Web;
 [Collection(GraphCollection.Name)]
 public sealed class SignInAndChatTests(SharedGraphFixture fixture) : IAsyncLifetime
 {
-    private const string AdminUser = "admin";
-
     private Browser _browser = null!;
 
     private Uri WebUrl => fixture.Graph.Web.Url;
@@ -25,12 +23,12 @@ public sealed class SignInAndChatTests(SharedGraphFixture fixture) : IAsyncLifet
     {
         var page = await _browser.NewPageAsync(WebUrl);
         await page.GotoAsync("/signin");
-        await page.GetByLabel("User name").FillAsync(AdminUser);
+        await page.GetByLabel("User name").FillAsync(WebSignIn.AdminUser);
         await page.GetByLabel("Password").FillAsync("not-the-password");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
 
         await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("The user name or password is not right. Please try again.");
-        await Expect(page.GetByLabel("User name")).ToHaveValueAsync(AdminUser);
+        await Expect(page.GetByLabel("User name")).ToHaveValueAsync(WebSignIn.AdminUser);
         await Expect(page.GetByLabel("Password")).ToHaveValueAsync(string.Empty);
         await Browser.ScreenshotAsync(page, "signin-wrong-password");
     }
@@ -39,8 +37,8 @@ public sealed class SignInAndChatTests(SharedGraphFixture fixture) : IAsyncLifet
     public async Task ASignedInUserAsksAboutAnUploadAndOpensTheCitedPassage()
     {
         var page = await _browser.NewPageAsync(WebUrl);
-        await SignInAsync(page);
-        await Expect(page.Locator(".user-name")).ToHaveTextAsync(AdminUser);
+        await WebSignIn.AsAdminAsync(page, fixture.Graph);
+        await Expect(page.Locator(".user-name")).ToHaveTextAsync(WebSignIn.AdminUser);
 
         await page.GotoAsync("/documents");
         await page.GetByLabel("Collection").First.FillAsync("web-chat");
@@ -87,15 +85,6 @@ public sealed class SignInAndChatTests(SharedGraphFixture fixture) : IAsyncLifet
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("You are signed out.");
-    }
-
-    private async Task SignInAsync(IPage page)
-    {
-        await page.GotoAsync("/signin");
-        await page.GetByLabel("User name").FillAsync(AdminUser);
-        await page.GetByLabel("Password").FillAsync(fixture.Graph.Secrets.AdminPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/chat");
     }
 
     private static async Task AskAsync(IPage page, string question)

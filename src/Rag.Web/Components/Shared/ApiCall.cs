@@ -18,7 +18,7 @@ internal static class ApiCall
         }
         catch (ApiProblemException problem) when (problem.IsUnauthorized)
         {
-            navigation.NavigateTo(WebAuthentication.ExpiredSignInUrl("/" + navigation.ToBaseRelativePath(navigation.Uri)));
+            navigation.NavigateTo(WebAuthentication.SignInUrl("/" + navigation.ToBaseRelativePath(navigation.Uri)));
             return (default, problem.Title);
         }
         catch (ApiProblemException problem)

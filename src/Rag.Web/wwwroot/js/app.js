@@ -13,7 +13,7 @@ export function appApiHeaders(extra = {}) {
 /** Words a person understands from an /app-api failure (problem details, or the status alone). */
 export async function describeFailure(response) {
   if (response.status === 401) {
-    return 'Your sign-in has expired. Please sign in again.';
+    return 'Please sign in to continue.';
   }
   try {
     const problem = await response.json();

@@ -70,7 +70,7 @@ function openSource(number, source, trigger) {
   const where = document.createElement('p');
   where.className = 'meta';
   const parts = [];
-  if (source.heading_path?.length) parts.push(source.heading_path.join(' › '));
+  if (source.section) parts.push(source.section);
   if (source.page != null) parts.push(`page ${source.page}`);
   where.textContent = parts.join(' · ');
   const quote = document.createElement('blockquote');
@@ -87,10 +87,10 @@ document.getElementById('source-close').addEventListener('click', () => {
   lastCitation?.focus();
 });
 
-/** The API's sources, numbered as the answer cites them (1-based, in order, unless they carry their own number). */
+/** The API's sources by the number [n] the answer cites them with. */
 function readSources(data) {
   const list = Array.isArray(data) ? data : (data.sources ?? []);
-  return new Map(list.map((source, i) => [source.index ?? source.number ?? i + 1, source]));
+  return new Map(list.map((source, i) => [source.n ?? source.number ?? i + 1, source]));
 }
 
 function deltaText(data) {
@@ -180,12 +180,12 @@ async function ask(question) {
     const response = await fetch('/app-api/chat', {
       method: 'POST',
       headers: appApiHeaders({ 'Content-Type': 'application/json', Accept: 'text/event-stream' }),
-      body: JSON.stringify({ message: question, conversation_id: conversationId, collection, filters: tags.length ? { tags } : null }),
+      body: JSON.stringify({ query: question, conversation_id: conversationId, collection, filters: tags.length ? { tags } : null }),
       signal: controller.signal,
     });
     if (!response.ok) {
       showFailure(answer, await describeFailure(response));
-      if (response.status === 401) window.location.assign(`/signin?expired=1&return_url=${encodeURIComponent(location.pathname)}`);
+      if (response.status === 401) window.location.assign(`/signin?reason=unauthorized&return_url=${encodeURIComponent(location.pathname)}`);
       return;
     }
     for await (const { event, data } of readEvents(response, controller.signal)) {
@@ -248,3 +248,8 @@ form.elements.message.addEventListener('keydown', (event) => {
 });
 
 stopButton.addEventListener('click', () => running?.abort());
+
+// Answers of earlier turns, rendered by the server, get their citation buttons from the sources stored with them.
+for (const answer of messages.querySelectorAll('.message.assistant[data-sources]')) {
+  linkCitations(answer, readSources(parse(answer.dataset.sources)));
+}

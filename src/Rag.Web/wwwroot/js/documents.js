@@ -73,7 +73,8 @@ function addItem(file) {
 }
 
 function problemText(problem, status) {
-  if (status === 401) return 'Your sign-in has expired. Please sign in again.';
+  if (status === 401) return 'Please sign in to upload documents.';
+  if (status === 403) return 'You may not add documents to this collection.';
   const file = problem?.files?.[0]?.error;
   if (file) return `${file.title}. ${file.detail}`;
   if (problem?.title) return [problem.title, problem.detail].filter(Boolean).join('. ');
