@@ -8,19 +8,18 @@ internal static class RagApiClientExtensions
     /// <summary>The typed client for Rag.Api, found through service discovery ("https+http://api"), and a readiness check on it.</summary>
     public static WebApplicationBuilder AddRagApiClient(this WebApplicationBuilder builder)
     {
-        builder.Services.AddHttpClient<RagApiClient>(client => client.BaseAddress = new Uri($"https+http://{ResourceNames.Api}"));
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddTransient<BearerTokenHandler>();
+        builder.Services.AddHttpClient<RagApiClient>(client =>
+            {
+                client.BaseAddress = new Uri($"https+http://{ResourceNames.Api}");
+
+                // Streams (chat, job events) last longer than any fixed limit; the resilience pipeline bounds the wait for headers.
+                client.Timeout = Timeout.InfiniteTimeSpan;
+            })
+            .AddHttpMessageHandler<BearerTokenHandler>();
         builder.Services.AddHealthChecks().AddCheck<ApiHealthCheck>(ResourceNames.Api);
         return builder;
-    }
-}
-
-/// <summary>Rag.Api as the web app uses it.</summary>
-internal sealed class RagApiClient(HttpClient http)
-{
-    public async Task<bool> IsAliveAsync(CancellationToken cancellationToken = default)
-    {
-        using var response = await http.GetAsync("/alive", cancellationToken);
-        return response.IsSuccessStatusCode;
     }
 }
 
