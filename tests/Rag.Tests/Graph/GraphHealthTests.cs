@@ -34,6 +34,11 @@ public sealed class GraphHealthTests
             Assert.Equal(HttpStatusCode.OK, (await GetAsync(http, service, "/alive")).Status);
         }
 
+        // Readiness also says which vector index the API searches, with what model.
+        var apiHealth = (await GetAsync(http, graph.Api, "/health")).Body;
+        var index = apiHealth["checks"]!.AsArray().Single(c => c!["name"]!.GetValue<string>() == "vector-index")!;
+        Assert.Contains(Rag.Core.Embeddings.OfflineEmbeddingGenerator.ModelId, index["description"]!.GetValue<string>(), StringComparison.Ordinal);
+
         await graph.Redis.StopAsync();
 
         // Every request below must come back within RequestTimeout, down or not: HttpClient throws otherwise.

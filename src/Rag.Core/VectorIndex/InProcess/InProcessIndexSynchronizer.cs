@@ -29,8 +29,8 @@ public sealed partial class InProcessIndexSynchronizer(
     private volatile bool _loaded;
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_loaded
-            ? HealthCheckResult.Healthy($"{index.Describe().Count} vectors loaded")
+        Task.FromResult(_loaded && index.Describe() is var loaded
+            ? HealthCheckResult.Healthy($"in-process index: {loaded.Count} vectors of {loaded.Model} ({loaded.Dimension} dimensions)")
             : HealthCheckResult.Unhealthy("The vector index is still loading"));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
