@@ -53,15 +53,6 @@ public sealed class JobQueue(IRedisClient redis, IOptions<JobQueueOptions> optio
         return redis.StreamAcknowledgeAsync(_options.StreamKey, _options.ConsumerGroup, [message.MessageId], cancellationToken);
     }
 
-    /// <summary>Messages in the stream that no worker has read yet, and how many were read but not yet acknowledged.</summary>
-    public async Task<(long Length, long Pending)> GetBacklogAsync(CancellationToken cancellationToken = default)
-    {
-        var length = await redis.StreamLengthAsync(_options.StreamKey, cancellationToken);
-        var pending = await WithGroupAsync(
-            () => redis.StreamPendingSummaryAsync(_options.StreamKey, _options.ConsumerGroup, cancellationToken), cancellationToken);
-        return (length, pending.Count);
-    }
-
     // The stream and its group vanish when Redis restarts without its data; the next reader recreates them and
     // the sweeper re-dispatches what was lost.
     private async Task<T> WithGroupAsync<T>(Func<Task<T>> operation, CancellationToken cancellationToken)
