@@ -4,6 +4,7 @@ using NpgsqlTypes;
 using Rag.Core.Chunking;
 using Rag.Core.Jobs;
 using Rag.Core.VectorIndex;
+using Rag.Core.VectorIndex.InProcess;
 
 namespace Rag.Core.Ingestion;
 
@@ -113,13 +114,13 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
         return ChunkWriteOutcome.Written;
     }
 
-    /// <summary>The chunks of one document embedded with <paramref name="model"/> (none when it was deleted), for keeping a vector index current.</summary>
-    public IAsyncEnumerable<VectorPoint> ReadPointsAsync(string model, Guid documentId, CancellationToken cancellationToken = default) =>
-        QueryPointsAsync(model, documentId, cancellationToken);
+    /// <summary>The chunks of one document embedded with <paramref name="model"/> (none when it was deleted), for keeping an in-process index current.</summary>
+    public IAsyncEnumerable<IndexedChunk> ReadIndexedChunksAsync(string model, Guid documentId, CancellationToken cancellationToken = default) =>
+        QueryIndexedChunksAsync(model, documentId, cancellationToken);
 
-    /// <summary>Every chunk embedded with <paramref name="model"/>, for loading or rebuilding a vector index.</summary>
-    public IAsyncEnumerable<VectorPoint> ReadAllPointsAsync(string model, CancellationToken cancellationToken = default) =>
-        QueryPointsAsync(model, documentId: null, cancellationToken);
+    /// <summary>Every chunk embedded with <paramref name="model"/>, for loading an in-process index.</summary>
+    public IAsyncEnumerable<IndexedChunk> ReadAllIndexedChunksAsync(string model, CancellationToken cancellationToken = default) =>
+        QueryIndexedChunksAsync(model, documentId: null, cancellationToken);
 
     /// <summary>How many chunks embedded with <paramref name="model"/> each document has: what a vector index should hold.</summary>
     public async Task<Dictionary<Guid, int>> CountPointsByDocumentAsync(string model, CancellationToken cancellationToken = default)
@@ -137,12 +138,12 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
         return counts;
     }
 
-    private async IAsyncEnumerable<VectorPoint> QueryPointsAsync(
+    private async IAsyncEnumerable<IndexedChunk> QueryIndexedChunksAsync(
         string model, Guid? documentId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT ch.id, ch.document_id, d.collection_id, d.tags, ch.embedding
+            SELECT ch.id, ch.document_id, d.collection_id, d.tags, ch.embedding, ch.tsv
             FROM chunks ch JOIN documents d ON d.id = ch.document_id
             WHERE ch.embedding_model = $1 AND ch.embedding IS NOT NULL AND ($2::uuid IS NULL OR ch.document_id = $2)
             """);
@@ -152,8 +153,17 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            yield return new VectorPoint(
-                reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<string[]>(3), reader.GetFieldValue<float[]>(4));
+            var lexemes = reader.GetFieldValue<NpgsqlTsVector>(5);
+            yield return new IndexedChunk(
+                new VectorPoint(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<string[]>(3), reader.GetFieldValue<float[]>(4)),
+                // A lexeme stored without positions still occurred once.
+                [.. lexemes.Select(lexeme => new LexemeCount(lexeme.Text, Math.Max(1, lexeme.Count)))]);
         }
     }
+}
+
+/// <summary>A chunk as the in-process indexes hold it: its vector and its full-text lexemes.</summary>
+public sealed record IndexedChunk(VectorPoint Point, IReadOnlyList<LexemeCount> Lexemes)
+{
+    public TextIndexEntry ToTextEntry() => new(Point.ChunkId, Point.DocumentId, Point.CollectionId, [.. Point.Tags], Lexemes);
 }

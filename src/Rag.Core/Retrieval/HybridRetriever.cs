@@ -41,13 +41,14 @@ public sealed record SearchHit(
     IReadOnlyList<string> Retrievers);
 
 /// <summary>
-/// Hybrid retrieval: the vector index's nearest chunks and PostgreSQL full-text matches, fused by weighted reciprocal
+/// Hybrid retrieval: the vector index's nearest chunks and full-text matches, fused by weighted reciprocal
 /// rank (Cormack et al.) so neither score scale has to be calibrated against the other; optionally re-ranked by
 /// maximal marginal relevance. Thread-safe.
 /// </summary>
 public sealed class HybridRetriever(
     NpgsqlDataSource dataSource,
     IVectorIndex index,
+    IFullTextSearch fullText,
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     IOptions<RetrievalOptions> options)
 {
@@ -88,8 +89,9 @@ public sealed class HybridRetriever(
         }
 
         var queryVector = embedding[0].Vector;
-        var vectorTask = VectorSearchAsync(queryVector, candidates, new VectorFilter(collectionIds, filters.DocumentIds, filters.Tags), cancellationToken);
-        var textTask = TextSearchAsync(query.Text, candidates, collectionIds, filters, cancellationToken);
+        var scope = new VectorFilter(collectionIds, filters.DocumentIds, filters.Tags);
+        var vectorTask = VectorSearchAsync(queryVector, candidates, scope, cancellationToken);
+        var textTask = TextSearchAsync(query.Text, candidates, scope, cancellationToken);
         var ranked = Fuse(await vectorTask, await textTask);
 
         // Content-type and date filters live on the documents table: applied while loading, in rank order.
@@ -115,7 +117,7 @@ public sealed class HybridRetriever(
     }
 
     /// <summary>Weighted reciprocal rank fusion, scaled so that 1 means "ranked first by both retrievers".</summary>
-    private List<(Guid Id, double Score, List<string> Retrievers)> Fuse(IReadOnlyList<VectorMatch> vectorHits, List<Guid> textHits)
+    private List<(Guid Id, double Score, List<string> Retrievers)> Fuse(IReadOnlyList<VectorMatch> vectorHits, IReadOnlyList<Guid> textHits)
     {
         var fused = new Dictionary<Guid, (double Score, List<string> Retrievers)>();
         for (var rank = 0; rank < vectorHits.Count; rank++)
@@ -177,34 +179,10 @@ public sealed class HybridRetriever(
     private static double? Cosine(ReadOnlySpan<float> left, float[]? right) =>
         right is null || right.Length != left.Length ? null : TensorPrimitives.CosineSimilarity(left, right);
 
-    private async Task<List<Guid>> TextSearchAsync(string text, int limit, IReadOnlyCollection<Guid>? collectionIds, SearchFilters filters, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<Guid>> TextSearchAsync(string text, int limit, VectorFilter filter, CancellationToken cancellationToken)
     {
-        // Any of the query's words may match (OR), ranked by how densely the chunk covers them.
-        await using var command = dataSource.CreateCommand(
-            """
-            WITH q AS (SELECT nullif(replace(plainto_tsquery('english', $1)::text, '&', '|'), '')::tsquery AS query)
-            SELECT ch.id
-            FROM chunks ch JOIN documents d ON d.id = ch.document_id, q
-            WHERE q.query IS NOT NULL AND ch.tsv @@ q.query
-              AND ($2::uuid[] IS NULL OR d.collection_id = ANY($2))
-              AND ($3::text[] IS NULL OR d.tags && $3)
-              AND ($4::uuid[] IS NULL OR d.id = ANY($4))
-            ORDER BY ts_rank_cd(ch.tsv, q.query) DESC
-            LIMIT $5
-            """);
-        command.Parameters.Add(new() { Value = text });
-        command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, Value = (object?)collectionIds?.ToArray() ?? DBNull.Value });
-        command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = (object?)filters.Tags?.ToArray() ?? DBNull.Value });
-        command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, Value = (object?)filters.DocumentIds?.ToArray() ?? DBNull.Value });
-        command.Parameters.Add(new() { Value = limit });
-        var ids = new List<Guid>(limit);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            ids.Add(reader.GetGuid(0));
-        }
-
-        return ids;
+        using var activity = RagActivitySources.Retrieval.StartActivity("full-text search");
+        return await fullText.SearchAsync(text, limit, filter, cancellationToken);
     }
 
     private async Task<Dictionary<Guid, (SearchHit Hit, float[]? Vector)>> LoadChunksAsync(Guid[] ids, SearchFilters filters, CancellationToken cancellationToken)

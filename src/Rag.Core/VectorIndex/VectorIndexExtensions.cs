@@ -8,9 +8,10 @@ namespace Microsoft.Extensions.Hosting;
 public static class VectorIndexExtensions
 {
     /// <summary>
-    /// Hybrid retrieval over the vector index: Qdrant when <c>AddDocumentIngestion</c> found it configured, otherwise
-    /// this replica's in-process index, loaded from PostgreSQL and kept current from index events (readiness waits
-    /// for the first load). Index rebuilds asked for through the admin API run here.
+    /// Hybrid retrieval: with Qdrant (when <c>AddDocumentIngestion</c> found it configured) the vectors are searched
+    /// there and the text in PostgreSQL; otherwise both halves are answered from this replica's in-process indexes,
+    /// loaded from PostgreSQL and kept current from index events (readiness waits for the first load).
+    /// Index rebuilds asked for through the admin API run here.
     /// </summary>
     public static TBuilder AddVectorSearch<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -21,9 +22,12 @@ public static class VectorIndexExtensions
         builder.Services.AddHostedService(services => services.GetRequiredService<IndexRebuildRunner>());
         if (builder.HasQdrant())
         {
+            builder.Services.AddSingleton<IFullTextSearch, PostgresFullTextSearch>();
             return builder;
         }
 
+        builder.Services.AddSingleton<InProcessTextIndex>();
+        builder.Services.AddSingleton<IFullTextSearch, InProcessFullTextSearch>();
         builder.Services.AddSingleton<InProcessVectorIndex>();
         builder.Services.AddSingleton<IVectorIndex>(services => services.GetRequiredService<InProcessVectorIndex>());
         builder.Services.AddSingleton<InProcessIndexSynchronizer>();

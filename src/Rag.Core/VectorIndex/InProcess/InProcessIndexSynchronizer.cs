@@ -10,12 +10,13 @@ using Rag.Core.Storage;
 namespace Rag.Core.VectorIndex.InProcess;
 
 /// <summary>
-/// Keeps this replica's in-process index equal to the chunks in PostgreSQL: loads them all at start, refreshes a
-/// document when an index event names it, and reconciles periodically so that a missed event (pub/sub is not
-/// durable) only delays. Readiness stays false until the first load is done.
+/// Keeps this replica's in-process indexes (vectors and full-text lexemes) equal to the chunks in PostgreSQL: loads
+/// them all at start, refreshes a document when an index event names it, and reconciles periodically so that a
+/// missed event (pub/sub is not durable) only delays. Readiness stays false until the first load is done.
 /// </summary>
 public sealed partial class InProcessIndexSynchronizer(
     InProcessVectorIndex index,
+    InProcessTextIndex textIndex,
     ChunkStore chunks,
     IndexEvents indexEvents,
     IEmbeddingGenerator<string, Embedding<float>> embedder,
@@ -102,7 +103,9 @@ public sealed partial class InProcessIndexSynchronizer(
             try
             {
                 _loadedCounts.Clear();
-                var loaded = await index.LoadAsync(model, dimension, Counting(chunks.ReadAllPointsAsync(model, stoppingToken)), stoppingToken);
+                var textEntries = new List<TextIndexEntry>();
+                var loaded = await index.LoadAsync(model, dimension, Counting(chunks.ReadAllIndexedChunksAsync(model, stoppingToken), textEntries), stoppingToken);
+                textIndex.Load(textEntries);
                 _loaded = true;
                 Log.Loaded(logger, loaded, model);
                 return;
@@ -115,32 +118,36 @@ public sealed partial class InProcessIndexSynchronizer(
         }
     }
 
-    private async IAsyncEnumerable<VectorPoint> Counting(IAsyncEnumerable<VectorPoint> points)
+    // Counts each document's chunks and sets their text entries aside while the vectors stream into the index.
+    private async IAsyncEnumerable<VectorPoint> Counting(IAsyncEnumerable<IndexedChunk> chunks, List<TextIndexEntry> textEntries)
     {
-        await foreach (var point in points)
+        await foreach (var chunk in chunks)
         {
-            _loadedCounts[point.DocumentId] = _loadedCounts.GetValueOrDefault(point.DocumentId) + 1;
-            yield return point;
+            _loadedCounts[chunk.Point.DocumentId] = _loadedCounts.GetValueOrDefault(chunk.Point.DocumentId) + 1;
+            textEntries.Add(chunk.ToTextEntry());
+            yield return chunk.Point;
         }
     }
 
     private async Task RefreshAsync(string model, Guid documentId, CancellationToken cancellationToken)
     {
-        var points = new List<VectorPoint>();
-        await foreach (var point in chunks.ReadPointsAsync(model, documentId, cancellationToken))
+        var indexed = new List<IndexedChunk>();
+        await foreach (var chunk in chunks.ReadIndexedChunksAsync(model, documentId, cancellationToken))
         {
-            points.Add(point);
+            indexed.Add(chunk);
         }
 
-        if (points.Count == 0)
+        if (indexed.Count == 0)
         {
             await index.DeleteDocumentAsync(documentId, cancellationToken);
+            textIndex.DeleteDocument(documentId);
             _loadedCounts.Remove(documentId);
         }
         else
         {
-            await index.ReplaceDocumentAsync(documentId, points, cancellationToken);
-            _loadedCounts[documentId] = points.Count;
+            await index.ReplaceDocumentAsync(documentId, [.. indexed.Select(chunk => chunk.Point)], cancellationToken);
+            textIndex.ReplaceDocument(documentId, [.. indexed.Select(chunk => chunk.ToTextEntry())]);
+            _loadedCounts[documentId] = indexed.Count;
         }
     }
 

@@ -1,0 +1,13 @@
+using Rag.Core.VectorIndex;
+
+namespace Rag.Core.Retrieval;
+
+/// <summary>
+/// The text half of hybrid search: chunks containing any of the query's words, as PostgreSQL's English text search
+/// parses and stems them, best first.
+/// </summary>
+public interface IFullTextSearch
+{
+    /// <param name="filter">The same restrictions the vector half applies (collections, documents, tags).</param>
+    Task<IReadOnlyList<Guid>> SearchAsync(string query, int limit, VectorFilter filter, CancellationToken cancellationToken = default);
+}

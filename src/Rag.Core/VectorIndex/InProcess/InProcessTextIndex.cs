@@ -1,0 +1,354 @@
+using System.Runtime.InteropServices;
+
+namespace Rag.Core.VectorIndex.InProcess;
+
+/// <summary>One lexeme of a chunk as PostgreSQL's text search parsed it, with how often it occurs there.</summary>
+public readonly record struct LexemeCount(string Lexeme, int Count);
+
+/// <summary>A chunk's place in the text index: what it belongs to (for filters) and its lexemes.</summary>
+public sealed record TextIndexEntry(Guid ChunkId, Guid DocumentId, Guid CollectionId, string[] Tags, IReadOnlyList<LexemeCount> Lexemes);
+
+public readonly record struct TextMatch(Guid ChunkId, Guid DocumentId, float Score);
+
+/// <summary>
+/// An inverted index of the chunks' lexemes in this process's memory, ranked by Okapi BM25: the text half of hybrid
+/// search when the vectors are in-process too. Ranking every chunk a query's words occur in costs PostgreSQL a heap
+/// visit and a tsvector read per match (tens of milliseconds for a few thousand matches); here it is a walk over
+/// posting lists. The lexemes are PostgreSQL's own (the chunks' tsvector column), so it matches what PostgreSQL's
+/// full-text search matches; only the ranking differs (BM25 rather than ts_rank_cd). Thread-safe.
+/// </summary>
+/// <remarks>
+/// A removed chunk is only marked dead; its postings are skipped and dropped by a compaction once dead entries
+/// outnumber half the live ones. Document frequencies count postings, dead ones included, until then: IDF is
+/// approximate by at most that much between compactions.
+/// </remarks>
+public sealed class InProcessTextIndex : IDisposable
+{
+    // The usual BM25 constants (Robertson and Zaragoza): term-frequency saturation and length normalisation.
+    private const float K1 = 1.2f;
+    private const float B = 0.75f;
+
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private Contents _contents = new();
+
+    public int Count
+    {
+        get
+        {
+            _lock.EnterReadLock();
+            try
+            {
+                return _contents.LiveCount;
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary>Replaces everything with <paramref name="entries"/>, built aside so that searches go on meanwhile.</summary>
+    public void Load(IEnumerable<TextIndexEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var contents = new Contents();
+        foreach (var entry in entries)
+        {
+            ArgumentNullException.ThrowIfNull(entry, nameof(entries));
+            contents.Add(entry);
+        }
+
+        Write(() => _contents = contents);
+    }
+
+    /// <summary>Makes <paramref name="entries"/> the only chunks of <paramref name="documentId"/>.</summary>
+    public void ReplaceDocument(Guid documentId, IReadOnlyList<TextIndexEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Any(entry => entry.DocumentId != documentId))
+        {
+            throw new ArgumentException($"Every entry must belong to document {documentId}.", nameof(entries));
+        }
+
+        Write(() =>
+        {
+            _contents.RemoveDocument(documentId);
+            foreach (var entry in entries)
+            {
+                _contents.Add(entry);
+            }
+
+            _contents.CompactIfWorthIt();
+        });
+    }
+
+    public void DeleteDocument(Guid documentId) => Write(() =>
+    {
+        _contents.RemoveDocument(documentId);
+        _contents.CompactIfWorthIt();
+    });
+
+    /// <summary>The chunks containing any of <paramref name="lexemes"/>, best BM25 score first.</summary>
+    public IReadOnlyList<TextMatch> Search(IReadOnlyCollection<string> lexemes, int limit, VectorFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(lexemes);
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var compiled = new CompiledFilter(filter);
+        _lock.EnterReadLock();
+        try
+        {
+            return _contents.Search(lexemes, limit, compiled);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    public void Dispose() => _lock.Dispose();
+
+    private void Write(Action write)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            write();
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    private sealed class Contents
+    {
+        private readonly Dictionary<string, Postings> _postingsByLexeme = new(StringComparer.Ordinal);
+        private readonly Dictionary<Guid, int> _entryByChunk = [];
+        private readonly Dictionary<Guid, List<int>> _entriesByDocument = [];
+        private readonly List<Entry> _entries = [];
+        private long _liveLength;
+
+        public int LiveCount => _entryByChunk.Count;
+
+        public void Add(TextIndexEntry entry)
+        {
+            RemoveChunk(entry.ChunkId);
+            var number = _entries.Count;
+            var length = 0;
+            foreach (var (lexeme, count) in entry.Lexemes)
+            {
+                if (count <= 0)
+                {
+                    continue;
+                }
+
+                ref var postings = ref CollectionsMarshal.GetValueRefOrAddDefault(_postingsByLexeme, lexeme, out var exists);
+                if (!exists)
+                {
+                    postings = new Postings();
+                }
+
+                postings!.Add(number, count);
+                length += count;
+            }
+
+            _entries.Add(new Entry(entry.ChunkId, entry.DocumentId, entry.CollectionId, entry.Tags, length));
+            _entryByChunk[entry.ChunkId] = number;
+            ref var ofDocument = ref CollectionsMarshal.GetValueRefOrAddDefault(_entriesByDocument, entry.DocumentId, out _);
+            (ofDocument ??= []).Add(number);
+            _liveLength += length;
+        }
+
+        public void RemoveDocument(Guid documentId)
+        {
+            if (_entriesByDocument.Remove(documentId, out var numbers))
+            {
+                foreach (var number in numbers)
+                {
+                    Kill(number);
+                }
+            }
+        }
+
+        public void CompactIfWorthIt()
+        {
+            var dead = _entries.Count - LiveCount;
+            if (dead > 1_000 && dead > LiveCount / 2)
+            {
+                Compact();
+            }
+        }
+
+        public IReadOnlyList<TextMatch> Search(IReadOnlyCollection<string> lexemes, int limit, CompiledFilter filter)
+        {
+            if (LiveCount == 0)
+            {
+                return [];
+            }
+
+            var averageLength = Math.Max(1f, (float)_liveLength / LiveCount);
+            var entries = CollectionsMarshal.AsSpan(_entries);
+            var scores = new Dictionary<int, float>();
+            foreach (var lexeme in lexemes.Distinct(StringComparer.Ordinal))
+            {
+                if (!_postingsByLexeme.TryGetValue(lexeme, out var postings))
+                {
+                    continue;
+                }
+
+                var documentFrequency = postings.Count;
+                var idf = MathF.Log(1 + ((LiveCount - documentFrequency + 0.5f) / (documentFrequency + 0.5f)));
+                var numbers = postings.Numbers;
+                var counts = postings.Counts;
+                for (var i = 0; i < postings.Count; i++)
+                {
+                    ref readonly var entry = ref entries[numbers[i]];
+                    if (!entry.IsLive || !(filter.MatchesEverything || filter.Matches(entry.CollectionId, entry.Tags))
+                        || (filter.DocumentIds is { } documentIds && !documentIds.Contains(entry.DocumentId)))
+                    {
+                        continue;
+                    }
+
+                    float frequency = counts[i];
+                    var score = idf * frequency * (K1 + 1) / (frequency + (K1 * (1 - B + (B * entry.Length / averageLength))));
+                    ref var total = ref CollectionsMarshal.GetValueRefOrAddDefault(scores, numbers[i], out _);
+                    total += score;
+                }
+            }
+
+            // Equal scores are ordered by chunk id, so the same query always gives the same list.
+            var best = new PriorityQueue<int, (float Score, Guid ChunkId)>(limit + 1, WorstFirst.Instance);
+            foreach (var (number, score) in scores)
+            {
+                best.Enqueue(number, (score, _entries[number].ChunkId));
+                if (best.Count > limit)
+                {
+                    best.Dequeue();
+                }
+            }
+
+            var matches = new TextMatch[best.Count];
+            for (var i = matches.Length - 1; best.TryDequeue(out var number, out var ranked); i--)
+            {
+                matches[i] = new TextMatch(_entries[number].ChunkId, _entries[number].DocumentId, ranked.Score);
+            }
+
+            return matches;
+        }
+
+        private void RemoveChunk(Guid chunkId)
+        {
+            if (_entryByChunk.TryGetValue(chunkId, out var number))
+            {
+                var documentId = _entries[number].DocumentId;
+                if (_entriesByDocument.TryGetValue(documentId, out var numbers) && numbers.Remove(number) && numbers.Count == 0)
+                {
+                    _entriesByDocument.Remove(documentId);
+                }
+
+                Kill(number);
+            }
+        }
+
+        private void Kill(int number)
+        {
+            var entry = _entries[number];
+            if (entry.IsLive)
+            {
+                _entries[number] = entry with { IsLive = false };
+                _entryByChunk.Remove(entry.ChunkId);
+                _liveLength -= entry.Length;
+            }
+        }
+
+        // Renumbers the live entries densely and drops the dead ones' postings.
+        private void Compact()
+        {
+            var renumbered = new int[_entries.Count];
+            var live = new List<Entry>(LiveCount);
+            for (var number = 0; number < _entries.Count; number++)
+            {
+                renumbered[number] = _entries[number].IsLive ? live.Count : -1;
+                if (_entries[number].IsLive)
+                {
+                    live.Add(_entries[number]);
+                }
+            }
+
+            foreach (var (lexeme, postings) in _postingsByLexeme.ToList())
+            {
+                if (!postings.Renumber(renumbered))
+                {
+                    _postingsByLexeme.Remove(lexeme);
+                }
+            }
+
+            _entries.Clear();
+            _entries.AddRange(live);
+            _entryByChunk.Clear();
+            _entriesByDocument.Clear();
+            for (var number = 0; number < _entries.Count; number++)
+            {
+                _entryByChunk[_entries[number].ChunkId] = number;
+                ref var ofDocument = ref CollectionsMarshal.GetValueRefOrAddDefault(_entriesByDocument, _entries[number].DocumentId, out _);
+                (ofDocument ??= []).Add(number);
+            }
+        }
+    }
+
+    private readonly record struct Entry(Guid ChunkId, Guid DocumentId, Guid CollectionId, string[] Tags, int Length, bool IsLive = true);
+
+    /// <summary>The entries a lexeme occurs in, in the order they were added, with its count in each.</summary>
+    private sealed class Postings
+    {
+        public int[] Numbers { get; private set; } = new int[4];
+
+        public int[] Counts { get; private set; } = new int[4];
+
+        public int Count { get; private set; }
+
+        public void Add(int number, int count)
+        {
+            if (Count == Numbers.Length)
+            {
+                var numbers = Numbers;
+                var counts = Counts;
+                Array.Resize(ref numbers, Count * 2);
+                Array.Resize(ref counts, Count * 2);
+                Numbers = numbers;
+                Counts = counts;
+            }
+
+            Numbers[Count] = number;
+            Counts[Count] = count;
+            Count++;
+        }
+
+        /// <returns>False when no posting is left.</returns>
+        public bool Renumber(int[] renumbered)
+        {
+            var kept = 0;
+            for (var i = 0; i < Count; i++)
+            {
+                if (renumbered[Numbers[i]] is var number and >= 0)
+                {
+                    Numbers[kept] = number;
+                    Counts[kept] = Counts[i];
+                    kept++;
+                }
+            }
+
+            Count = kept;
+            return kept > 0;
+        }
+    }
+
+    private sealed class WorstFirst : IComparer<(float Score, Guid ChunkId)>
+    {
+        public static readonly WorstFirst Instance = new();
+
+        public int Compare((float Score, Guid ChunkId) x, (float Score, Guid ChunkId) y) =>
+            x.Score != y.Score ? x.Score.CompareTo(y.Score) : y.ChunkId.CompareTo(x.ChunkId);
+    }
+}
