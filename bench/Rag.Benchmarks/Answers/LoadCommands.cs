@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
 using System.Text;
+using Rag.Benchmarks.Corpus;
 
 namespace Rag.Benchmarks.Answers;
 
@@ -67,6 +68,7 @@ internal static class LoadCommands
         await measure(http, Question(new Random(0)), cancellationToken);
 
         var latencies = new List<TimeSpan>[clients];
+        var cpuBefore = GraphCpu.Read(bench);
         var wall = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, clients).Select(async client =>
         {
@@ -78,11 +80,14 @@ internal static class LoadCommands
             }
         }));
         wall.Stop();
+        var cpu = GraphCpu.Read(bench) - cpuBefore;
 
         var all = latencies.SelectMany(l => l).Order().ToList();
         Console.WriteLine(
             $"{label}: {all.Count} requests, {clients} clients, {all.Count / wall.Elapsed.TotalSeconds:F0} req/s; " +
             $"p50 {Percentile(all, 0.50):F1} ms, p90 {Percentile(all, 0.90):F1} ms, p99 {Percentile(all, 0.99):F1} ms, max {all[^1].TotalMilliseconds:F1} ms");
+        Console.WriteLine(cpu.PerRequest(all.Count));
+        Console.WriteLine($"load average: {BenchmarkGraph.LoadAverage()}");
         return 0;
     }
 

@@ -94,10 +94,13 @@ public sealed class HybridRetriever(
         var textTask = TextSearchAsync(query.Text, candidates, scope, cancellationToken);
         var ranked = Fuse(await vectorTask, await textTask);
 
-        // Content-type and date filters live on the documents table: applied while loading, in rank order.
-        var details = await LoadChunksAsync([.. ranked.Select(r => r.Id)], filters, cancellationToken);
+        // Content-type and date filters live on the documents table: applied while loading, in rank order. Without
+        // them, and without MMR (which compares every candidate), only the chunks that can be returned are read.
+        ranked = [.. ranked.Where(r => r.Score >= query.MinScore)];
+        var needsEveryCandidate = query.Diversify || filters.ContentTypes is not null || filters.From is not null || filters.To is not null;
+        var details = await LoadChunksAsync([.. ranked.Take(needsEveryCandidate ? ranked.Count : query.TopK).Select(r => r.Id)], filters, cancellationToken);
         var hits = ranked
-            .Where(r => r.Score >= query.MinScore && details.ContainsKey(r.Id))
+            .Where(r => details.ContainsKey(r.Id))
             .Select(r =>
             {
                 var (hit, vector) = details[r.Id];

@@ -31,9 +31,20 @@ public static class DatabaseExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        builder.Services.AddSingleton(services => new NpgsqlDataSourceBuilder(connectionString)
-            .UseLoggerFactory(services.GetRequiredService<ILoggerFactory>())
-            .Build());
+        builder.Services.AddSingleton(services =>
+        {
+            var dataSourceBuilder = new NpgsqlDataSourceBuilder(connectionString);
+
+            // The same few statements run for every request: prepared once per connection after two uses, PostgreSQL
+            // stops parsing and planning them each time. A connection string that sets its own limit keeps it.
+            if (dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+            {
+                dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+                dataSourceBuilder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+            }
+
+            return dataSourceBuilder.UseLoggerFactory(services.GetRequiredService<ILoggerFactory>()).Build();
+        });
 
         builder.Services.AddSingleton<DatabaseMigrationStatus>();
         builder.Services.AddSingleton<IDatabaseMigrationStatus>(services => services.GetRequiredService<DatabaseMigrationStatus>());

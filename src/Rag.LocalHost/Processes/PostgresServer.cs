@@ -45,6 +45,9 @@ public sealed partial class PostgresServer : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The postmaster's process id: the parent of every server process.</summary>
+    public int ProcessId => _process.Id;
+
     // The server connection string in the format Aspire gives a Postgres server resource.
     public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username={SuperUser};Password={_password}";
 

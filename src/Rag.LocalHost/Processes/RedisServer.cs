@@ -35,6 +35,8 @@ public sealed class RedisServer : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
+
     /// <summary>In the format Aspire injects as ConnectionStrings:cache, e.g. <c>127.0.0.1:6379,password=secret</c>.</summary>
     public string ConnectionString =>
         $"{Host}:{Port.ToString(CultureInfo.InvariantCulture)}" +

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 
 namespace Rag.Core.VectorIndex.InProcess;
@@ -27,6 +28,10 @@ public sealed class InProcessTextIndex : IDisposable
     // The usual BM25 constants (Robertson and Zaragoza): term-frequency saturation and length normalisation.
     private const float K1 = 1.2f;
     private const float B = 0.75f;
+
+    // Score accumulators, one per search in flight. Every array in this pool is all zeros: a search clears what it
+    // wrote before returning its array, which is why it is this index's own pool rather than the shared one.
+    private static readonly ArrayPool<float> ScorePool = ArrayPool<float>.Create(maxArrayLength: 1 << 26, maxArraysPerBucket: 32);
 
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private Contents _contents = new();
@@ -189,52 +194,72 @@ public sealed class InProcessTextIndex : IDisposable
 
             var averageLength = Math.Max(1f, (float)_liveLength / LiveCount);
             var entries = CollectionsMarshal.AsSpan(_entries);
-            var scores = new Dictionary<int, float>();
-            foreach (var lexeme in lexemes.Distinct(StringComparer.Ordinal))
-            {
-                if (!_postingsByLexeme.TryGetValue(lexeme, out var postings))
-                {
-                    continue;
-                }
 
-                var documentFrequency = postings.Count;
-                var idf = MathF.Log(1 + ((LiveCount - documentFrequency + 0.5f) / (documentFrequency + 0.5f)));
-                var numbers = postings.Numbers;
-                var counts = postings.Counts;
-                for (var i = 0; i < postings.Count; i++)
+            // Scores accumulate in a pooled array indexed by entry (cheaper than a hash map for thousands of matches);
+            // the entries touched are remembered so that only they are ranked and cleared afterwards.
+            var scores = ScorePool.Rent(entries.Length);
+            var touched = new List<int>();
+            try
+            {
+                foreach (var lexeme in lexemes.Distinct(StringComparer.Ordinal))
                 {
-                    ref readonly var entry = ref entries[numbers[i]];
-                    if (!entry.IsLive || !(filter.MatchesEverything || filter.Matches(entry.CollectionId, entry.Tags))
-                        || (filter.DocumentIds is { } documentIds && !documentIds.Contains(entry.DocumentId)))
+                    if (!_postingsByLexeme.TryGetValue(lexeme, out var postings))
                     {
                         continue;
                     }
 
-                    float frequency = counts[i];
-                    var score = idf * frequency * (K1 + 1) / (frequency + (K1 * (1 - B + (B * entry.Length / averageLength))));
-                    ref var total = ref CollectionsMarshal.GetValueRefOrAddDefault(scores, numbers[i], out _);
-                    total += score;
-                }
-            }
+                    var documentFrequency = postings.Count;
+                    var idf = MathF.Log(1 + ((LiveCount - documentFrequency + 0.5f) / (documentFrequency + 0.5f)));
+                    var numbers = postings.Numbers.AsSpan(0, postings.Count);
+                    var counts = postings.Counts.AsSpan(0, postings.Count);
+                    for (var i = 0; i < numbers.Length; i++)
+                    {
+                        var number = numbers[i];
+                        ref readonly var entry = ref entries[number];
+                        if (!entry.IsLive || !(filter.MatchesEverything || filter.Matches(entry.CollectionId, entry.Tags))
+                            || (filter.DocumentIds is { } documentIds && !documentIds.Contains(entry.DocumentId)))
+                        {
+                            continue;
+                        }
 
-            // Equal scores are ordered by chunk id, so the same query always gives the same list.
-            var best = new PriorityQueue<int, (float Score, Guid ChunkId)>(limit + 1, WorstFirst.Instance);
-            foreach (var (number, score) in scores)
-            {
-                best.Enqueue(number, (score, _entries[number].ChunkId));
-                if (best.Count > limit)
+                        float frequency = counts[i];
+                        if (scores[number] == 0)
+                        {
+                            touched.Add(number);
+                        }
+
+                        scores[number] += idf * frequency * (K1 + 1) / (frequency + (K1 * (1 - B + (B * entry.Length / averageLength))));
+                    }
+                }
+
+                // Equal scores are ordered by chunk id, so the same query always gives the same list.
+                var best = new PriorityQueue<int, (float Score, Guid ChunkId)>(limit + 1, WorstFirst.Instance);
+                foreach (var number in touched)
                 {
-                    best.Dequeue();
+                    best.Enqueue(number, (scores[number], entries[number].ChunkId));
+                    if (best.Count > limit)
+                    {
+                        best.Dequeue();
+                    }
                 }
-            }
 
-            var matches = new TextMatch[best.Count];
-            for (var i = matches.Length - 1; best.TryDequeue(out var number, out var ranked); i--)
+                var matches = new TextMatch[best.Count];
+                for (var i = matches.Length - 1; best.TryDequeue(out var number, out var ranked); i--)
+                {
+                    matches[i] = new TextMatch(entries[number].ChunkId, entries[number].DocumentId, ranked.Score);
+                }
+
+                return matches;
+            }
+            finally
             {
-                matches[i] = new TextMatch(_entries[number].ChunkId, _entries[number].DocumentId, ranked.Score);
-            }
+                foreach (var number in touched)
+                {
+                    scores[number] = 0;
+                }
 
-            return matches;
+                ScorePool.Return(scores);
+            }
         }
 
         private void RemoveChunk(Guid chunkId)
