@@ -32,7 +32,7 @@ internal readonly record struct GraphCpu(TimeSpan Api, TimeSpan Postgres, TimeSp
             $"total {Ms(Api + Postgres + Redis + Client)} ms";
     }
 
-    // A process and its children (PostgreSQL's backends), in clock ticks of 10 ms: utime and stime of /proc/<pid>/stat.
+    // A process and its children (PostgreSQL's backends), in clock ticks of 10 ms, from /proc/<pid>/stat.
     private static TimeSpan ProcessTreeCpu(int parentId)
     {
         long ticks = 0;
@@ -55,12 +55,20 @@ internal readonly record struct GraphCpu(TimeSpan Api, TimeSpan Postgres, TimeSp
 
             // Fields after the command name, which is in parentheses and may contain spaces.
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            if (processId == parentId || int.Parse(fields[1], CultureInfo.InvariantCulture) == parentId)
+            if (processId == parentId)
             {
-                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                // The parent's own time, and that of its children that have exited (cutime, cstime).
+                ticks += Field(fields, 11) + Field(fields, 12) + Field(fields, 13) + Field(fields, 14);
+            }
+            else if (Field(fields, 1) == parentId)
+            {
+                ticks += Field(fields, 11) + Field(fields, 12);
             }
         }
 
         return TimeSpan.FromMilliseconds(ticks * 10);
     }
+
+    // Index 0 is the state, field 3 in proc(5): field n of proc(5) is index n - 3.
+    private static long Field(string[] fields, int index) => long.Parse(fields[index], CultureInfo.InvariantCulture);
 }

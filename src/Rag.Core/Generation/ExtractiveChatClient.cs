@@ -20,6 +20,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
 
     private const int MaxSentences = 3;
     private const double ContextTermWeight = 0.25;
+    private const int MinSentenceWords = 8;
 
     private readonly ChatClientMetadata _metadata = new("rag-offline", providerUri: null, ModelId);
 
@@ -88,7 +89,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
             return [];
         }
 
-        var candidates = new List<(int Number, int Order, string Sentence, double Score)>();
+        var candidates = new List<(int Number, int Order, string Sentence, double Score, bool IsFragment)>();
         foreach (Match source in Source().Matches(questionAt >= 0 ? prompt[..questionAt] : prompt))
         {
             var number = int.Parse(source.Groups["n"].ValueSpan, System.Globalization.CultureInfo.InvariantCulture);
@@ -107,17 +108,22 @@ public sealed partial class ExtractiveChatClient : IChatClient
                 {
                     // Coverage of the question first; among equals, the denser (shorter) sentence; then source rank.
                     var score = shared + (shared / Math.Max(terms.Count, 1));
-                    candidates.Add((number, candidates.Count, sentence, score));
+                    candidates.Add((number, candidates.Count, sentence, score, IsFragment(sentence)));
                 }
             }
         }
 
         return [.. candidates
-            .OrderByDescending(c => c.Score).ThenBy(c => c.Number).ThenBy(c => c.Order)
+            .OrderBy(c => c.IsFragment).ThenByDescending(c => c.Score).ThenBy(c => c.Number).ThenBy(c => c.Order)
             .DistinctBy(c => c.Sentence)
             .Take(MaxSentences)
             .Select(c => (c.Number, c.Sentence))];
     }
+
+    // A heading, title or caption ("Zorblax relay manual") matches a question's words densely but answers nothing:
+    // short lines without a sentence's closing punctuation are quoted only when too few real sentences match.
+    private static bool IsFragment(string sentence) =>
+        sentence.Split(' ').Length < MinSentenceWords && sentence.TrimEnd('"', '\'', ')') is var trimmed && (trimmed.Length == 0 || !".!?:;".Contains(trimmed[^1]));
 
     private static IEnumerable<string> Paragraphs(string text) =>
         text.Split(["\n\n", "\r\n\r\n"], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

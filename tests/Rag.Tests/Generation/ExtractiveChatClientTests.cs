@@ -26,6 +26,19 @@ public sealed class ExtractiveChatClientTests
     }
 
     [Fact]
+    public async Task PrefersASentenceToAHeadingThatSharesAsManyWords()
+    {
+        using var client = new ExtractiveChatClient();
+
+        // "Zorblax relay manual" shares three words in three; the sentence shares three in many more.
+        var response = await client.GetResponseAsync(GroundedPrompt.Create("Zorblax relay manual: which port?", Sources));
+
+        var lines = response.Text.Split('\n');
+        Assert.Equal("- \"The Zorblax relay listens on TCP port 7431 by default.\" [1]", lines[1]);
+        Assert.Equal("- \"Zorblax relay manual\" [2]", lines[^1]);
+    }
+
+    [Fact]
     public async Task StreamsOneUpdatePerQuotedSentence()
     {
         using var client = new ExtractiveChatClient();

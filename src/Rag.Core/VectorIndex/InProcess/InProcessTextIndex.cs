@@ -236,10 +236,14 @@ public sealed class InProcessTextIndex : IDisposable
                 var best = new PriorityQueue<int, (float Score, Guid ChunkId)>(limit + 1, WorstFirst.Instance);
                 foreach (var number in touched)
                 {
-                    best.Enqueue(number, (scores[number], entries[number].ChunkId));
-                    if (best.Count > limit)
+                    var candidate = (scores[number], entries[number].ChunkId);
+                    if (best.Count < limit)
                     {
-                        best.Dequeue();
+                        best.Enqueue(number, candidate);
+                    }
+                    else if (best.TryPeek(out _, out var worst) && WorstFirst.Instance.Compare(candidate, worst) > 0)
+                    {
+                        best.DequeueEnqueue(number, candidate);
                     }
                 }
 
