@@ -1,8 +1,10 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Rag.Api.Auth;
 using Rag.Api.Conversations;
+using Rag.Api.Jobs;
 using Rag.Api.Search;
 using Rag.Core.Conversations;
 using Rag.Core.Generation;
@@ -14,6 +16,8 @@ namespace Rag.Api.Answers;
 public static class AnswersApi
 {
     public const int MaxResultsLimit = 20;
+
+    public const string ServerStoppingMessage = "The server is shutting down and stopped this answer before it was complete; ask again.";
 
     public static RouteGroupBuilder MapAnswersApi(this IEndpointRouteBuilder endpoints)
     {
@@ -53,6 +57,8 @@ public static class AnswersApi
         AnswerService answers,
         ConversationStore conversations,
         CollectionAccessStore access,
+        IHostApplicationLifetime lifetime,
+        IOptions<HostOptions> hostOptions,
         CancellationToken cancellationToken)
     {
         if (Validate(request) is { } problem)
@@ -72,14 +78,48 @@ public static class AnswersApi
 
         // The request's token ends the stream and the model call with it when the client goes away.
         var events = answers.StreamAsync(ToAnswerRequest(request, allowed, startConversation: true), ownerId, context.TraceIdentifier, cancellationToken);
-        return TypedResults.ServerSentEvents(ToServerSentEvents(events, cancellationToken));
+        var finishWithin = hostOptions.Value.ShutdownTimeout * ShutdownShareForAnswers;
+        return TypedResults.ServerSentEvents(ToServerSentEvents(events, lifetime.ApplicationStopping, finishWithin, cancellationToken));
     }
 
+    // When the server is told to stop, an answer in flight may finish within this share of the host's shutdown timeout;
+    // after that it is cut short with a final "server_stopping" event, leaving the rest of the timeout to end the
+    // response cleanly, so the client never sees a torn connection.
+    private const double ShutdownShareForAnswers = 0.75;
+
     private static async IAsyncEnumerable<SseItem<object>> ToServerSentEvents(
-        IAsyncEnumerable<AnswerEvent> events, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IAsyncEnumerable<AnswerEvent> events, CancellationToken stopping, TimeSpan finishWithin, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var answerEvent in events.WithCancellation(cancellationToken))
+        using var cutShort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var onStopping = stopping.Register(() => cutShort.CancelAfter(finishWithin));
+        await using var answer = events.GetAsyncEnumerator(cutShort.Token);
+        while (true)
         {
+            bool more;
+            var stoppedEarly = false;
+            try
+            {
+                more = await answer.MoveNextAsync();
+            }
+            catch (OperationCanceledException) when (cutShort.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                more = false;
+                stoppedEarly = true;
+            }
+
+            if (stoppedEarly)
+            {
+                // The partial answer is neither stored in the conversation nor cached: only a complete one is.
+                yield return new SseItem<object>(new ChatStoppingEvent(ServerStoppingMessage), JobsApi.ServerStoppingEvent);
+                yield break;
+            }
+
+            if (!more)
+            {
+                yield break;
+            }
+
+            var answerEvent = answer.Current;
             yield return answerEvent switch
             {
                 AnswerSourcesEvent sources => new SseItem<object>(

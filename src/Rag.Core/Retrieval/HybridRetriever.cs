@@ -88,9 +88,22 @@ public sealed class HybridRetriever(
         }
 
         var queryVector = embedding[0].Vector;
-        var vectorTask = VectorSearchAsync(queryVector, candidates, new VectorFilter(collectionIds, filters.DocumentIds, filters.Tags), cancellationToken);
-        var textTask = TextSearchAsync(query.Text, candidates, collectionIds, filters, cancellationToken);
-        var ranked = Fuse(await vectorTask, await textTask);
+        using var abandonText = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var textTask = TextSearchAsync(query.Text, candidates, collectionIds, filters, abandonText.Token);
+        IReadOnlyList<VectorMatch> vectorHits;
+        try
+        {
+            vectorHits = await VectorSearchAsync(queryVector, candidates, new VectorFilter(collectionIds, filters.DocumentIds, filters.Tags), cancellationToken);
+        }
+        catch
+        {
+            // No hybrid result without the vector half: stop the full-text query rather than leave it running unobserved.
+            await abandonText.CancelAsync();
+            await ((Task)textTask).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+
+        var ranked = Fuse(vectorHits, await textTask);
 
         // Content-type and date filters live on the documents table: applied while loading, in rank order.
         var details = await LoadChunksAsync([.. ranked.Select(r => r.Id)], filters, cancellationToken);
