@@ -19,6 +19,11 @@ public static class AnswersApi
 
     public const string ServerStoppingMessage = "The server is shutting down and stopped this answer before it was complete; ask again.";
 
+    // When the server is told to stop, an answer in flight may finish within this share of the host's shutdown timeout;
+    // after that it is cut short with a final "server_stopping" event, leaving the rest of the timeout to end the
+    // response cleanly, so the client never sees a torn connection.
+    private const double ShutdownShareForAnswers = 0.75;
+
     public static RouteGroupBuilder MapAnswersApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/v1").WithTags("Answers");
@@ -27,7 +32,7 @@ public static class AnswersApi
             .WithSummary("Answers a question from the documents, citing numbered sources.");
         group.MapPost("/chat", ChatAsync)
             .WithName("Chat")
-            .WithSummary("Answers as server-sent events: 'sources', then 'delta's, then 'done'. Starts or continues a conversation.");
+            .WithSummary("Answers as server-sent events: 'sources', then 'delta's, then 'done' (or 'server_stopping' when the server stops first). Starts or continues a conversation.");
         return group;
     }
 
@@ -82,11 +87,6 @@ public static class AnswersApi
         return TypedResults.ServerSentEvents(ToServerSentEvents(events, lifetime.ApplicationStopping, finishWithin, cancellationToken));
     }
 
-    // When the server is told to stop, an answer in flight may finish within this share of the host's shutdown timeout;
-    // after that it is cut short with a final "server_stopping" event, leaving the rest of the timeout to end the
-    // response cleanly, so the client never sees a torn connection.
-    private const double ShutdownShareForAnswers = 0.75;
-
     private static async IAsyncEnumerable<SseItem<object>> ToServerSentEvents(
         IAsyncEnumerable<AnswerEvent> events, CancellationToken stopping, TimeSpan finishWithin, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -96,22 +96,13 @@ public static class AnswersApi
         while (true)
         {
             bool more;
-            var stoppedEarly = false;
             try
             {
                 more = await answer.MoveNextAsync();
             }
             catch (OperationCanceledException) when (cutShort.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                more = false;
-                stoppedEarly = true;
-            }
-
-            if (stoppedEarly)
-            {
-                // The partial answer is neither stored in the conversation nor cached: only a complete one is.
-                yield return new SseItem<object>(new ChatStoppingEvent(ServerStoppingMessage), JobsApi.ServerStoppingEvent);
-                yield break;
+                break;
             }
 
             if (!more)
@@ -119,8 +110,7 @@ public static class AnswersApi
                 yield break;
             }
 
-            var answerEvent = answer.Current;
-            yield return answerEvent switch
+            yield return answer.Current switch
             {
                 AnswerSourcesEvent sources => new SseItem<object>(
                     new ChatSourcesEvent(sources.Sources.ToResponse(), sources.ConversationId, sources.StandaloneQuestion, sources.GuardrailsTriggered), "sources"),
@@ -128,9 +118,12 @@ public static class AnswersApi
                 AnswerDoneEvent { Result: var result } => new SseItem<object>(
                     new ChatDoneEvent(result.RequestId, result.ConversationId, result.Answer, result.Confidence, result.Timings.ToResponse(), result.GuardrailsTriggered, result.Cached),
                     "done"),
-                _ => throw new InvalidOperationException($"Unknown answer event {answerEvent.GetType().Name}."),
+                var unknown => throw new InvalidOperationException($"Unknown answer event {unknown.GetType().Name}."),
             };
         }
+
+        // Cut short by the shutdown. The partial answer is neither stored in the conversation nor cached: only a complete one is.
+        yield return new SseItem<object>(new ChatStoppingEvent(ServerStoppingMessage), JobsApi.ServerStoppingEvent);
     }
 
     private static ValidationProblem? Validate(AnswerRequestBody request)
