@@ -66,14 +66,16 @@ public sealed class ReadinessGraphTests
             Assert.Equal("Unhealthy", CheckStatus(health, "vector-index"));
             Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(http, graph.Api, "/alive"));
 
-            // A search now would have only its full-text half: it is refused, promptly, with a time to come back.
-            using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
-            using (var search = await api.Http.PostAsJsonAsync("/api/v1/search", new { query = "Which port does the relay use?", collection = "readiness" }, timeout.Token))
+            // A search now would have only its full-text half, and an answer would be built on it: both are refused,
+            // promptly, with a time to come back.
+            foreach (var path in (string[])["/api/v1/search", "/api/v1/query", "/api/v1/chat"])
             {
-                var body = await search.Content.ReadAsStringAsync(timeout.Token);
-                Assert.True(search.StatusCode == HttpStatusCode.ServiceUnavailable, $"/search while the index waits answered {(int)search.StatusCode}: {body}");
-                Assert.Equal("application/problem+json", search.Content.Headers.ContentType?.MediaType);
-                Assert.NotNull(search.Headers.RetryAfter?.Delta);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                using var refused = await api.Http.PostAsJsonAsync(path, new { query = "Which port does the relay use?", collection = "readiness" }, timeout.Token);
+                var body = await refused.Content.ReadAsStringAsync(timeout.Token);
+                Assert.True(refused.StatusCode == HttpStatusCode.ServiceUnavailable, $"{path} while the index waits answered {(int)refused.StatusCode}: {body}");
+                Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+                Assert.NotNull(refused.Headers.RetryAfter?.Delta);
             }
 
             await transaction.RollbackAsync();
