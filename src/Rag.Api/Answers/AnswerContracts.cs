@@ -30,6 +30,9 @@ public sealed record ChatDeltaEvent(string Text);
 public sealed record ChatDoneEvent(
     string RequestId, Guid? ConversationId, string Answer, double Confidence, TimingsResponse Timings, IReadOnlyList<string> GuardrailsTriggered, bool Cached);
 
+/// <summary>The last event of a chat cut short because the server is stopping; the answer streamed so far is incomplete.</summary>
+public sealed record ChatStoppingEvent(string Message);
+
 internal static class AnswerMapping
 {
     public static IReadOnlyList<SourceResponse> ToResponse(this IReadOnlyList<AnswerSource> sources) =>

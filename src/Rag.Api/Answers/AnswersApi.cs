@@ -1,8 +1,10 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Rag.Api.Auth;
 using Rag.Api.Conversations;
+using Rag.Api.Jobs;
 using Rag.Api.Search;
 using Rag.Core.Conversations;
 using Rag.Core.Generation;
@@ -15,6 +17,13 @@ public static class AnswersApi
 {
     public const int MaxResultsLimit = 20;
 
+    public const string ServerStoppingMessage = "The server is shutting down and stopped this answer before it was complete; ask again.";
+
+    // When the server is told to stop, an answer in flight may finish within this share of the host's shutdown timeout;
+    // after that it is cut short with a final "server_stopping" event, leaving the rest of the timeout to end the
+    // response cleanly, so the client never sees a torn connection.
+    private const double ShutdownShareForAnswers = 0.75;
+
     public static RouteGroupBuilder MapAnswersApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/v1").WithTags("Answers");
@@ -23,7 +32,7 @@ public static class AnswersApi
             .WithSummary("Answers a question from the documents, citing numbered sources.");
         group.MapPost("/chat", ChatAsync)
             .WithName("Chat")
-            .WithSummary("Answers as server-sent events: 'sources', then 'delta's, then 'done'. Starts or continues a conversation.");
+            .WithSummary("Answers as server-sent events: 'sources', then 'delta's, then 'done' (or 'server_stopping' when the server stops first). Starts or continues a conversation.");
         return group;
     }
 
@@ -53,6 +62,8 @@ public static class AnswersApi
         AnswerService answers,
         ConversationStore conversations,
         CollectionAccessStore access,
+        IHostApplicationLifetime lifetime,
+        IOptions<HostOptions> hostOptions,
         CancellationToken cancellationToken)
     {
         if (Validate(request) is { } problem)
@@ -72,15 +83,34 @@ public static class AnswersApi
 
         // The request's token ends the stream and the model call with it when the client goes away.
         var events = answers.StreamAsync(ToAnswerRequest(request, allowed, startConversation: true), ownerId, context.TraceIdentifier, cancellationToken);
-        return TypedResults.ServerSentEvents(ToServerSentEvents(events, cancellationToken));
+        var finishWithin = hostOptions.Value.ShutdownTimeout * ShutdownShareForAnswers;
+        return TypedResults.ServerSentEvents(ToServerSentEvents(events, lifetime.ApplicationStopping, finishWithin, cancellationToken));
     }
 
     private static async IAsyncEnumerable<SseItem<object>> ToServerSentEvents(
-        IAsyncEnumerable<AnswerEvent> events, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IAsyncEnumerable<AnswerEvent> events, CancellationToken stopping, TimeSpan finishWithin, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var answerEvent in events.WithCancellation(cancellationToken))
+        using var cutShort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var onStopping = stopping.Register(() => cutShort.CancelAfter(finishWithin));
+        await using var answer = events.GetAsyncEnumerator(cutShort.Token);
+        while (true)
         {
-            yield return answerEvent switch
+            bool more;
+            try
+            {
+                more = await answer.MoveNextAsync();
+            }
+            catch (OperationCanceledException) when (cutShort.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            if (!more)
+            {
+                yield break;
+            }
+
+            yield return answer.Current switch
             {
                 AnswerSourcesEvent sources => new SseItem<object>(
                     new ChatSourcesEvent(sources.Sources.ToResponse(), sources.ConversationId, sources.StandaloneQuestion, sources.GuardrailsTriggered), "sources"),
@@ -88,9 +118,12 @@ public static class AnswersApi
                 AnswerDoneEvent { Result: var result } => new SseItem<object>(
                     new ChatDoneEvent(result.RequestId, result.ConversationId, result.Answer, result.Confidence, result.Timings.ToResponse(), result.GuardrailsTriggered, result.Cached),
                     "done"),
-                _ => throw new InvalidOperationException($"Unknown answer event {answerEvent.GetType().Name}."),
+                var unknown => throw new InvalidOperationException($"Unknown answer event {unknown.GetType().Name}."),
             };
         }
+
+        // Cut short by the shutdown. The partial answer is neither stored in the conversation nor cached: only a complete one is.
+        yield return new SseItem<object>(new ChatStoppingEvent(ServerStoppingMessage), JobsApi.ServerStoppingEvent);
     }
 
     private static ValidationProblem? Validate(AnswerRequestBody request)

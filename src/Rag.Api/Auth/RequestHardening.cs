@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
+using Rag.Core.VectorIndex;
 
 namespace Rag.Api.Auth;
 
@@ -57,14 +58,21 @@ internal sealed partial class SafeExceptionHandler(IProblemDetailsService proble
         {
             BadHttpRequestException bad => (bad.StatusCode, "Bad request"),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => (499, "Client closed request"),
+            VectorIndexNotReadyException => (StatusCodes.Status503ServiceUnavailable, "The search index is still loading"),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred"),
         };
-        if (status >= 500)
+        if (status == StatusCodes.Status500InternalServerError)
         {
             Log.Unhandled(logger, exception.GetType().FullName ?? exception.GetType().Name, httpContext.TraceIdentifier);
         }
 
         httpContext.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            // A replica loads its index in seconds; readiness keeps balancers away meanwhile, this tells direct callers when to retry.
+            httpContext.Response.Headers.RetryAfter = "5";
+        }
+
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,

@@ -90,9 +90,22 @@ public sealed class HybridRetriever(
 
         var queryVector = embedding[0].Vector;
         var scope = new VectorFilter(collectionIds, filters.DocumentIds, filters.Tags);
-        var vectorTask = VectorSearchAsync(queryVector, candidates, scope, cancellationToken);
-        var textTask = TextSearchAsync(query.Text, candidates, scope, cancellationToken);
-        var ranked = Fuse(await vectorTask, await textTask);
+        using var abandonText = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var textTask = TextSearchAsync(query.Text, candidates, scope, abandonText.Token);
+        IReadOnlyList<VectorMatch> vectorHits;
+        try
+        {
+            vectorHits = await VectorSearchAsync(queryVector, candidates, scope, cancellationToken);
+        }
+        catch
+        {
+            // No hybrid result without the vector half: stop the full-text query rather than leave it running unobserved.
+            await abandonText.CancelAsync();
+            await ((Task)textTask).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+
+        var ranked = Fuse(vectorHits, await textTask);
 
         // Content-type and date filters live on the documents table: applied while loading, in rank order. Without
         // them, and without MMR (which compares every candidate), only the chunks that can be returned are read.

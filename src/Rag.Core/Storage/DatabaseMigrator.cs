@@ -9,7 +9,7 @@ namespace Rag.Core.Storage;
 internal sealed partial class DatabaseMigrator
 {
     // Any fixed number works; it only has to be the same for every replica migrating this database.
-    private const long MigrationLockKey = 0x52_61_67_4D_69_67_72_61; // "RagMigra"
+    internal const long MigrationLockKey = 0x52_61_67_4D_69_67_72_61; // "RagMigra"
 
     private const string MaintenanceDatabase = "postgres";
 

@@ -28,6 +28,9 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
 
+    /// <summary>How the last run ended; null while it runs or before the first start.</summary>
+    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+
     public string LogFile => _options.LogFile;
 
     public static async Task<ServiceProcess> StartAsync(ServiceProcessOptions options, CancellationToken cancellationToken = default)
@@ -40,6 +43,13 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     /// <summary>Starts the process (again, after a stop or a kill) and waits until its <c>/health</c> answers 200.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        Launch();
+        await WaitUntilHealthyAsync(_options.StartTimeout, cancellationToken);
+    }
+
+    /// <summary>Starts the process (again, after a stop or a kill) without waiting for it to become ready.</summary>
+    public void Launch()
     {
         if (_process is { HasExited: false })
         {
@@ -71,8 +81,6 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
-
-        await WaitUntilHealthyAsync(_options.StartTimeout, cancellationToken);
     }
 
     public async Task WaitUntilHealthyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)

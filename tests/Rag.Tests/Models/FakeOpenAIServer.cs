@@ -34,6 +34,9 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     /// <summary>When set, a streamed answer never ends: it sends a word every 20 ms until the client goes away.</summary>
     public bool StreamForever { get; set; }
 
+    /// <summary>The pause after each word of a streamed <see cref="AnswerWords"/> answer, for a model that takes its time.</summary>
+    public TimeSpan WordDelay { get; set; }
+
     /// <summary>Completes when a client closed the connection in the middle of a streamed answer.</summary>
     public Task StreamAborted => _streamAborted.Task;
 
@@ -98,13 +101,16 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         context.Response.ContentType = "text/event-stream";
         try
         {
-            var words = StreamForever ? Enumerable.Range(0, int.MaxValue).Select(i => $" word{i}") : AnswerWords;
+            // Read once: a test may change the settings for its next request while this one streams on.
+            var (words, delay) = StreamForever
+                ? (Enumerable.Range(0, int.MaxValue).Select(i => $" word{i}"), TimeSpan.FromMilliseconds(20))
+                : (AnswerWords, WordDelay);
             foreach (var word in words)
             {
                 await WriteChunkAsync(context, model, new JsonObject { ["content"] = word }, finishReason: null);
-                if (StreamForever)
+                if (delay > TimeSpan.Zero)
                 {
-                    await Task.Delay(20, context.RequestAborted);
+                    await Task.Delay(delay, context.RequestAborted);
                 }
             }
 

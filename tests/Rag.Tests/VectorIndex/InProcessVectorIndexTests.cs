@@ -148,6 +148,17 @@ public sealed class InProcessVectorIndexTests : VectorIndexBehaviourTests
     }
 
     [Fact]
+    public async Task ASearchBeforeTheLoadIsRefusedRatherThanAnsweredEmpty()
+    {
+        using var index = new InProcessVectorIndex();
+
+        await Assert.ThrowsAsync<VectorIndexNotReadyException>(() => index.SearchAsync(RandomVector(new Random(30)), 5, VectorFilter.None));
+
+        await index.LoadAsync(Model, Dimension, AsyncEnumerable.Empty<VectorPoint>());
+        Assert.Empty(await index.SearchAsync(RandomVector(new Random(30)), 5, VectorFilter.None));
+    }
+
+    [Fact]
     public async Task EnsureCreatedMayChangeModelWhileTheIndexIsEmpty()
     {
         using var index = new InProcessVectorIndex();

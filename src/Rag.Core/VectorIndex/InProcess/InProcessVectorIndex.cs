@@ -13,7 +13,8 @@ namespace Rag.Core.VectorIndex.InProcess;
 /// every vector against all the searches queued when it started (see <see cref="VectorStore.Search"/>).
 /// Scans share a reader lock; a write holds the writer lock only while it copies one document's points in,
 /// so a write waits at most for the scans in flight and a search for those and one short write.
-/// The index starts empty: fill it with <see cref="LoadAsync"/> from the chunks table at start.
+/// The index starts unloaded, refusing searches with <see cref="VectorIndexNotReadyException"/>: fill it with
+/// <see cref="LoadAsync"/> from the chunks table at start.
 /// </remarks>
 public sealed class InProcessVectorIndex : IVectorIndex, IDisposable
 {
@@ -227,7 +228,7 @@ public sealed class InProcessVectorIndex : IVectorIndex, IDisposable
             {
                 if (_store is null)
                 {
-                    request.Completion.TrySetResult([]);
+                    request.Completion.TrySetException(new VectorIndexNotReadyException("The in-process vector index has not been loaded yet."));
                 }
                 else if (request.Query.Length != _store.Dimension)
                 {
