@@ -202,6 +202,9 @@ async function ask(question) {
       } else if (event === 'error') {
         showFailure(answer, [payload.title, payload.detail].filter(Boolean).join('. ') || 'The answer could not be completed.');
         return;
+      } else if (event === 'server_stopping') {
+        showFailure(answer, payload.message || 'The service is restarting and stopped this answer. Please ask again in a moment.');
+        return;
       }
     }
     if (!finished) {
