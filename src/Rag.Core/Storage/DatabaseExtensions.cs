@@ -31,9 +31,20 @@ public static class DatabaseExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        builder.Services.AddSingleton(services => new NpgsqlDataSourceBuilder(connectionString)
-            .UseLoggerFactory(services.GetRequiredService<ILoggerFactory>())
-            .Build());
+        builder.Services.AddSingleton(services =>
+        {
+            var dataSourceBuilder = new NpgsqlDataSourceBuilder(connectionString).UseLoggerFactory(services.GetRequiredService<ILoggerFactory>());
+
+            // The same few statements run on every request (an upload's insert, the access check): prepared on each
+            // connection once used twice, PostgreSQL no longer parses and plans them every time. A connection string may
+            // set its own "Max Auto Prepare".
+            if (dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+            {
+                dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+            }
+
+            return dataSourceBuilder.Build();
+        });
 
         builder.Services.AddSingleton<DatabaseMigrationStatus>();
         builder.Services.AddSingleton<IDatabaseMigrationStatus>(services => services.GetRequiredService<DatabaseMigrationStatus>());
