@@ -18,6 +18,9 @@ namespace Rag.Api.Documents;
 
 public static partial class DocumentsApi
 {
+    // Larger than MultipartReader's 4 KB default: fewer, longer boundary scans over each file.
+    private const int MultipartReaderBufferSize = 16 * 1024;
+
     public static RouteGroupBuilder MapDocumentsApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/v1/documents").WithTags("Documents");
@@ -88,7 +91,6 @@ public static partial class DocumentsApi
         ILoggerFactory loggerFactory,
         CancellationToken cancellationToken)
     {
-        // A larger buffer than the 4 KB default: fewer, longer boundary scans over each file.
         var reader = new MultipartReader(boundary, context.Request.Body, MultipartReaderBufferSize);
         var collection = "default";
         var tags = new List<string>();
@@ -339,8 +341,6 @@ public static partial class DocumentsApi
 
         return name is "" or "." or ".." ? "unnamed" : name;
     }
-
-    private const int MultipartReaderBufferSize = 16 * 1024;
 
     private static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(title: title, detail: detail, statusCode: status);
