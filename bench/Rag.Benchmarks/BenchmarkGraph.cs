@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Rag.LocalHost;
@@ -63,6 +64,27 @@ internal sealed class BenchmarkGraph : IAsyncDisposable
         }
 
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", JsonNode.Parse(body)!["access_token"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// From now on calls as a program would: with an API key of a new user of <paramref name="role"/>, rather than as the
+    /// signed-in admin (an admin skips the per-collection access check).
+    /// </summary>
+    public async Task UseApiKeyOfNewUserAsync(string userName, string role, CancellationToken cancellationToken = default)
+    {
+        var user = await PostForJsonAsync(
+            "/api/v1/admin/users", new { user_name = userName, password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), role }, cancellationToken);
+        var key = await PostForJsonAsync("/api/v1/admin/api-keys", new { user_id = user["id"]!.GetValue<Guid>(), name = "benchmark" }, cancellationToken);
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key["key"]!.GetValue<string>());
+    }
+
+    private async Task<JsonObject> PostForJsonAsync(string path, object request, CancellationToken cancellationToken)
+    {
+        using var response = await Http.PostAsJsonAsync(path, request, Json, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        return response.IsSuccessStatusCode
+            ? JsonNode.Parse(body)!.AsObject()
+            : throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {body}");
     }
 
     /// <summary>Uploads the files 20 to a request, two requests at a time, waits until every job is done, and returns document id → file name.</summary>

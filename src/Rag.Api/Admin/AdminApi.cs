@@ -77,7 +77,7 @@ public static class AdminApi
         TypedResults.Ok((await users.ListAsync(cancellationToken)).Select(ToResponse).ToArray());
 
     public static async Task<Results<Ok<UserResponse>, NotFound, ValidationProblem>> ChangeRoleAsync(
-        Guid id, ChangeRoleRequest request, HttpContext context, UserStore users, AuditTrail audit, CancellationToken cancellationToken)
+        Guid id, ChangeRoleRequest request, HttpContext context, UserStore users, CallerCache callers, AuditTrail audit, CancellationToken cancellationToken)
     {
         if (!Roles.IsValid(request.Role))
         {
@@ -89,18 +89,20 @@ public static class AdminApi
             return TypedResults.NotFound();
         }
 
+        callers.ForgetUser(id);
         await audit.WriteAsync(context, "user.role_changed", id.ToString(), new { role = user.Role });
         return TypedResults.Ok(ToResponse(user));
     }
 
     public static async Task<Results<Ok<UserResponse>, NotFound>> DisableUserAsync(
-        Guid id, HttpContext context, UserStore users, AuditTrail audit, CancellationToken cancellationToken)
+        Guid id, HttpContext context, UserStore users, CallerCache callers, AuditTrail audit, CancellationToken cancellationToken)
     {
         if (await users.DisableAsync(id, cancellationToken) is not { } user)
         {
             return TypedResults.NotFound();
         }
 
+        callers.ForgetUser(id);
         await audit.WriteAsync(context, "user.disabled", id.ToString());
         return TypedResults.Ok(ToResponse(user));
     }
@@ -133,13 +135,14 @@ public static class AdminApi
             .Select(k => new ApiKeyResponse(k.Id, k.UserId, k.Name, k.Prefix, k.CreatedAt, k.LastUsedAt, k.RevokedAt)).ToArray());
 
     public static async Task<Results<NoContent, NotFound>> RevokeApiKeyAsync(
-        Guid id, HttpContext context, ApiKeyStore apiKeys, AuditTrail audit, CancellationToken cancellationToken)
+        Guid id, HttpContext context, ApiKeyStore apiKeys, CallerCache callers, AuditTrail audit, CancellationToken cancellationToken)
     {
         if (!await apiKeys.RevokeAsync(id, cancellationToken))
         {
             return TypedResults.NotFound();
         }
 
+        callers.ForgetApiKey(id);
         await audit.WriteAsync(context, "api_key.revoked", id.ToString());
         return TypedResults.NoContent();
     }

@@ -13,4 +13,11 @@ public sealed class AuditTrail(AuditLog log)
         ArgumentNullException.ThrowIfNull(context);
         return log.WriteAsync(actor, action, target, detail, context.TraceIdentifier, context.Connection.RemoteIpAddress, context.RequestAborted);
     }
+
+    /// <summary>The authenticated caller, request id and client address, for a store that writes its audit row itself.</summary>
+    public AuditSource SourceOf(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new AuditSource(context.GetCaller().AuditName, context.TraceIdentifier, context.Connection.RemoteIpAddress);
+    }
 }

@@ -6,7 +6,7 @@ namespace Rag.Api.Auth;
 /// <summary>
 /// Sign-in and token settings:
 /// "Auth": { "SigningKey": "≥ 32 random bytes", "Issuer": "rag", "Audience": "rag-api", "TokenLifetime": "00:30:00",
-///           "BootstrapAdminUserName": "admin", "BootstrapAdminPassword": "…" }
+///           "CallerCacheLifetime": "00:00:02", "BootstrapAdminUserName": "admin", "BootstrapAdminPassword": "…" }
 /// </summary>
 public sealed class AuthOptions
 {
@@ -22,6 +22,12 @@ public sealed class AuthOptions
     public string Audience { get; set; } = "rag-api";
 
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// How long a replica trusts what it read about a credential's user or key; zero reads it on every request. Another
+    /// replica's disabling, role change or revocation takes effect here within this time (this replica's at once).
+    /// </summary>
+    public TimeSpan CallerCacheLifetime { get; set; } = TimeSpan.FromSeconds(2);
 
     public string BootstrapAdminUserName { get; set; } = "admin";
 
@@ -46,6 +52,11 @@ internal sealed class AuthOptionsValidator(IHostEnvironment environment) : IVali
         if (options.TokenLifetime <= TimeSpan.Zero || options.TokenLifetime > TimeSpan.FromDays(1))
         {
             failures.Add("Auth:TokenLifetime must be positive and at most one day.");
+        }
+
+        if (options.CallerCacheLifetime < TimeSpan.Zero || options.CallerCacheLifetime > TimeSpan.FromMinutes(1))
+        {
+            failures.Add("Auth:CallerCacheLifetime must be between zero and one minute.");
         }
 
         if (string.IsNullOrWhiteSpace(options.Issuer) || string.IsNullOrWhiteSpace(options.Audience))

@@ -9,7 +9,8 @@ namespace Rag.Api.Auth;
 
 /// <summary>
 /// One scheme for people and programs: "Authorization: Bearer &lt;token&gt;" carries either a JWT from /api/v1/auth/token
-/// or an API key ("rag_…"). Each request re-reads the user, so disabling a user or changing a role takes effect at once.
+/// or an API key ("rag_…"). The user or key behind it is re-read when the <see cref="CallerCache"/> entry has expired
+/// (after a few seconds), or at once on this replica when an admin disables the user, changes their role or revokes the key.
 /// </summary>
 internal sealed partial class RagAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -18,6 +19,7 @@ internal sealed partial class RagAuthenticationHandler(
     JwtTokens tokens,
     UserStore users,
     ApiKeyStore apiKeys,
+    CallerCache callers,
     AuditTrail audit,
     IProblemDetailsService problemDetails)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
@@ -42,18 +44,31 @@ internal sealed partial class RagAuthenticationHandler(
         Caller? caller;
         if (ApiKeySecrets.LooksLikeKey(credential))
         {
-            var key = await apiKeys.AuthenticateAsync(credential, Context.RequestAborted);
-            caller = key?.Caller;
-            if (key is { RecordedUse: true })
+            var recordedUse = false;
+            caller = await callers.GetOrLookUpAsync(
+                "key:" + Convert.ToBase64String(ApiKeySecrets.HashKey(credential)),
+                async cancellationToken =>
+                {
+                    var key = await apiKeys.AuthenticateAsync(credential, cancellationToken);
+                    recordedUse = key is { RecordedUse: true };
+                    return key?.Caller;
+                },
+                Context.RequestAborted);
+            if (recordedUse)
             {
                 // Throttled with last_used_at: one audit row per key per minute of use, not one per request.
-                await audit.WriteAsync(Context, key.Caller.AuditName, "api_key.used", key.Caller.ApiKeyId.ToString());
+                await audit.WriteAsync(Context, caller!.AuditName, "api_key.used", caller.ApiKeyId.ToString());
             }
         }
         else
         {
-            caller = tokens.Validate(credential) is { } userId && await users.GetAsync(userId, Context.RequestAborted) is { DisabledAt: null } user
-                ? new Caller(user.Id, user.UserName, user.Role, null)
+            caller = tokens.Validate(credential) is { } userId
+                ? await callers.GetOrLookUpAsync(
+                    "user:" + userId,
+                    async cancellationToken => await users.GetAsync(userId, cancellationToken) is { DisabledAt: null } user
+                        ? new Caller(user.Id, user.UserName, user.Role, null)
+                        : null,
+                    Context.RequestAborted)
                 : null;
         }
 

@@ -23,6 +23,7 @@ public static class SecurityServices
         services.AddSingleton<JwtTokens>();
         services.AddSingleton<UserStore>();
         services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<CallerCache>();
         services.AddSingleton<CollectionAccessStore>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AuditTrail>();

@@ -18,6 +18,9 @@ namespace Rag.Api.Documents;
 
 public static partial class DocumentsApi
 {
+    // Larger than MultipartReader's 4 KB default: fewer, longer boundary scans over each file.
+    private const int MultipartReaderBufferSize = 16 * 1024;
+
     public static RouteGroupBuilder MapDocumentsApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/v1/documents").WithTags("Documents");
@@ -60,10 +63,37 @@ public static partial class DocumentsApi
                 "Send the files as multipart/form-data, each in a part named 'files'.");
         }
 
-        var reader = new MultipartReader(boundary, context.Request.Body);
+        var files = new List<(string FileName, RentedContent? Content, UploadError? Error)>();
+        try
+        {
+            return await AcceptAsync(context, boundary, files, documents, access, audit, queue, limits, jobOptions.Value, loggerFactory, cancellationToken);
+        }
+        finally
+        {
+            foreach (var file in files)
+            {
+                file.Content?.Dispose();
+            }
+        }
+    }
+
+    // Fills `files` as it reads them, so that the caller returns their buffers however this ends.
+    private static async Task<Results<Accepted<UploadResponse>, ProblemHttpResult>> AcceptAsync(
+        HttpContext context,
+        string boundary,
+        List<(string FileName, RentedContent? Content, UploadError? Error)> files,
+        DocumentStore documents,
+        CollectionAccessStore access,
+        AuditTrail audit,
+        JobQueue queue,
+        UploadOptions limits,
+        JobQueueOptions jobOptions,
+        ILoggerFactory loggerFactory,
+        CancellationToken cancellationToken)
+    {
+        var reader = new MultipartReader(boundary, context.Request.Body, MultipartReaderBufferSize);
         var collection = "default";
         var tags = new List<string>();
-        var files = new List<(string FileName, byte[]? Content, UploadError? Error)>();
         while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
         {
             if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition))
@@ -80,7 +110,7 @@ public static partial class DocumentsApi
                 }
 
                 var fileName = SafeFileName(HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value);
-                var content = await ReadLimitedAsync(section.Body, limits.MaxFileBytes, cancellationToken);
+                var content = await RentedContent.ReadAsync(section.Body, limits.MaxFileBytes, cancellationToken);
                 files.Add(content is null
                     ? (fileName, null, new UploadError(StatusCodes.Status413PayloadTooLarge, "File too large",
                         $"'{fileName}' is larger than the limit of {limits.MaxFileBytes / (1024 * 1024.0):0.#} MB."))
@@ -119,23 +149,24 @@ public static partial class DocumentsApi
         }
 
         var caller = context.GetCaller();
-        if (!await access.EnsureWritableAsync(caller, collection, cancellationToken))
+        if (await access.GetWritableCollectionAsync(caller, collection, cancellationToken) is not { } collectionId)
         {
             return Problem(StatusCodes.Status403Forbidden, "Forbidden", $"You may not add documents to the collection '{collection}'.");
         }
 
         var logger = loggerFactory.CreateLogger(typeof(DocumentsApi));
         var traceParent = Activity.Current?.Id;
+        var auditSource = audit.SourceOf(context);
         var results = new List<UploadedFile>(files.Count);
         foreach (var (fileName, content, tooLarge) in files)
         {
-            if (tooLarge is not null)
+            if (content is null)
             {
                 results.Add(new UploadedFile(fileName, null, null, "rejected", null, tooLarge));
                 continue;
             }
 
-            var detection = ContentTypeDetector.Detect(fileName, content);
+            var detection = ContentTypeDetector.Detect(fileName, content.Memory.Span);
             if (detection.Outcome != DetectionOutcome.Supported)
             {
                 var error = detection.Outcome == DetectionOutcome.Empty
@@ -146,18 +177,14 @@ public static partial class DocumentsApi
             }
 
             var accepted = await documents.AddAsync(
-                new NewDocument(collection, fileName, Path.GetFileNameWithoutExtension(fileName), detection.ContentType!, content, tags, caller.UserId),
-                jobOptions.Value.MaxAttempts,
+                new NewDocument(collectionId, collection, fileName, Path.GetFileNameWithoutExtension(fileName), detection.ContentType!, content.Memory, tags, caller.UserId),
+                jobOptions.MaxAttempts,
                 traceParent,
+                auditSource,
                 cancellationToken);
             if (!accepted.IsDuplicate)
             {
                 await DispatchAsync(queue, accepted.JobId!.Value, traceParent, logger, cancellationToken);
-            }
-
-            if (!accepted.IsDuplicate)
-            {
-                await audit.WriteAsync(context, "document.uploaded", accepted.DocumentId.ToString(), new { collection, file_name = fileName, size_bytes = content!.Length });
             }
 
             results.Add(new UploadedFile(fileName, accepted.DocumentId, accepted.JobId, accepted.Status, detection.ContentType, null));
@@ -300,26 +327,6 @@ public static partial class DocumentsApi
         {
             Log.DispatchDeferred(logger, jobId, error.Message);
         }
-    }
-
-    /// <returns>The whole content, or null (after draining the rest) when it is longer than <paramref name="limit"/>.</returns>
-    private static async Task<byte[]?> ReadLimitedAsync(Stream body, long limit, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                await body.CopyToAsync(Stream.Null, cancellationToken);
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 
     // A client's file name is only a label: no directories, no control characters, bounded length.

@@ -11,8 +11,9 @@ public static class DocumentStatus
     public const string Duplicate = "duplicate";
 }
 
-/// <summary>An uploaded file whose type has been decided from its content.</summary>
+/// <summary>An uploaded file whose type has been decided from its content, for a collection the uploader may write to.</summary>
 public sealed record NewDocument(
+    Guid CollectionId,
     string CollectionName,
     string FileName,
     string Title,

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Npgsql;
 using NpgsqlTypes;
+using Rag.Core.Identity;
 using Rag.Core.Webhooks;
 
 namespace Rag.Core.Documents;
@@ -9,53 +10,62 @@ namespace Rag.Core.Documents;
 public sealed class DocumentStore(NpgsqlDataSource dataSource)
 {
     /// <summary>
-    /// Stores the bytes and a queued job in one transaction. The same bytes already in the collection come back
-    /// as that document, with no new job.
+    /// Stores the bytes, a queued job and the upload's audit row in one statement, so in one transaction with one
+    /// commit. The same bytes already in the collection come back as that document, with no new job and no audit row.
     /// </summary>
-    public async Task<AcceptedDocument> AddAsync(NewDocument document, int maxAttempts, string? traceParent, CancellationToken cancellationToken = default)
+    public async Task<AcceptedDocument> AddAsync(
+        NewDocument document, int maxAttempts, string? traceParent, AuditSource audit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(audit);
         var sha256 = SHA256.HashData(document.Content.Span);
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var collectionId = await EnsureCollectionAsync(connection, document.CollectionName, cancellationToken);
-
-        await using var insert = new NpgsqlCommand(
+        // One round trip: the sub-statements share one snapshot, and the foreign keys of the contents and the job are
+        // checked at the end of the statement, when the document row exists. A duplicate inserts nothing at all.
+        await using var insert = dataSource.CreateCommand(
             """
-            INSERT INTO documents (id, collection_id, title, file_name, content_type, size_bytes, content_sha256, tags, created_by)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-            ON CONFLICT ON CONSTRAINT documents_collection_content_key DO NOTHING
-            RETURNING id
-            """, connection, transaction);
+            WITH document AS (
+                INSERT INTO documents (id, collection_id, title, file_name, content_type, size_bytes, content_sha256, tags, created_by)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                ON CONFLICT ON CONSTRAINT documents_collection_content_key DO NOTHING
+                RETURNING id
+            ),
+            content AS (
+                INSERT INTO document_contents (document_id, content) SELECT id, $10 FROM document
+            ),
+            job AS (
+                INSERT INTO jobs (id, document_id, kind, max_attempts, trace_parent) SELECT $11, id, 'ingest', $12, $13 FROM document
+            ),
+            audit AS (
+                INSERT INTO audit_log (actor, action, target, detail, request_id, client_ip)
+                SELECT $14, 'document.uploaded', id::text, jsonb_build_object('collection', $15::text, 'file_name', $4, 'size_bytes', $6), $16, $17
+                FROM document
+            )
+            SELECT count(*) FROM document
+            """);
         var documentId = Guid.CreateVersion7();
+        var jobId = Guid.CreateVersion7();
         insert.Parameters.Add(new() { Value = documentId });
-        insert.Parameters.Add(new() { Value = collectionId });
+        insert.Parameters.Add(new() { Value = document.CollectionId });
         insert.Parameters.Add(new() { Value = document.Title });
         insert.Parameters.Add(new() { Value = document.FileName });
         insert.Parameters.Add(new() { Value = document.ContentType });
         insert.Parameters.Add(new() { Value = (long)document.Content.Length });
         insert.Parameters.Add(new() { Value = sha256 });
         insert.Parameters.Add(new() { Value = document.Tags.ToArray() });
-        insert.Parameters.Add(new() { Value = (object?)document.CreatedBy ?? DBNull.Value });
+        insert.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Uuid, Value = (object?)document.CreatedBy ?? DBNull.Value });
+        insert.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Bytea, Value = document.Content });
+        insert.Parameters.Add(new() { Value = jobId });
+        insert.Parameters.Add(new() { Value = maxAttempts });
+        insert.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)traceParent ?? DBNull.Value });
+        insert.Parameters.Add(new() { Value = audit.Actor });
+        insert.Parameters.Add(new() { Value = document.CollectionName });
+        insert.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)audit.RequestId ?? DBNull.Value });
+        insert.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Inet, Value = (object?)audit.ClientIp ?? DBNull.Value });
 
-        if (await insert.ExecuteScalarAsync(cancellationToken) is null)
-        {
-            var existing = await FindDuplicateAsync(connection, transaction, collectionId, sha256, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return existing;
-        }
-
-        await using (var content = new NpgsqlCommand("INSERT INTO document_contents (document_id, content) VALUES ($1, $2)", connection, transaction))
-        {
-            content.Parameters.Add(new() { Value = documentId });
-            content.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Bytea, Value = document.Content });
-            await content.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        var jobId = await InsertJobAsync(connection, transaction, documentId, "ingest", maxAttempts, traceParent, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return new AcceptedDocument(documentId, jobId, DocumentStatus.Queued, IsDuplicate: false);
+        return (long)(await insert.ExecuteScalarAsync(cancellationToken))! == 1
+            ? new AcceptedDocument(documentId, jobId, DocumentStatus.Queued, IsDuplicate: false)
+            : await FindDuplicateAsync(document.CollectionId, sha256, cancellationToken);
     }
 
     public async Task<DocumentRecord?> GetAsync(Guid id, CancellationToken cancellationToken = default)
@@ -217,40 +227,14 @@ public sealed class DocumentStore(NpgsqlDataSource dataSource)
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    private static async Task<Guid> EnsureCollectionAsync(NpgsqlConnection connection, string name, CancellationToken cancellationToken)
+    // The insert found the conflicting row committed (ON CONFLICT waits for a concurrent upload of the same bytes).
+    private async Task<AcceptedDocument> FindDuplicateAsync(Guid collectionId, byte[] sha256, CancellationToken cancellationToken)
     {
-        // Read first, insert only when missing: writing the row of an existing collection (an upsert's no-op update)
-        // would lock it until commit and so serialise every concurrent upload into that collection. When another
-        // upload creates it meanwhile, the insert waits for that one to commit and yields nothing; the next read
-        // (a new snapshot under READ COMMITTED) sees it.
-        while (true)
-        {
-            await using (var select = new NpgsqlCommand("SELECT id FROM collections WHERE name = $1", connection))
-            {
-                select.Parameters.Add(new() { Value = name });
-                if (await select.ExecuteScalarAsync(cancellationToken) is Guid existing)
-                {
-                    return existing;
-                }
-            }
-
-            await using var insert = new NpgsqlCommand("INSERT INTO collections (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id", connection);
-            insert.Parameters.Add(new() { Value = name });
-            if (await insert.ExecuteScalarAsync(cancellationToken) is Guid created)
-            {
-                return created;
-            }
-        }
-    }
-
-    private static async Task<AcceptedDocument> FindDuplicateAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid collectionId, byte[] sha256, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(
+        await using var command = dataSource.CreateCommand(
             """
             SELECT d.id, (SELECT j.id FROM jobs j WHERE j.document_id = d.id ORDER BY j.created_at DESC LIMIT 1)
             FROM documents d WHERE d.collection_id = $1 AND d.content_sha256 = $2
-            """, connection, transaction);
+            """);
         command.Parameters.Add(new() { Value = collectionId });
         command.Parameters.Add(new() { Value = sha256 });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Unicode;
 
@@ -6,6 +7,27 @@ namespace Rag.Core.Extraction;
 /// <summary>Turns bytes into text when they are text: UTF-8 (with or without BOM) or UTF-16 with a BOM.</summary>
 internal static class TextDecoding
 {
+    // UTF-8 bytes that are, or may begin, a control character other than tab, line feed, form feed and carriage
+    // return: C0 controls and DEL are single bytes, C1 controls (U+0080-U+009F) start with 0xC2.
+    private static readonly SearchValues<byte> PossibleControls = SearchValues.Create(
+        [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x0B, 0x0E, 0x0F, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+         0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x1D, 0x1E, 0x1F, 0x7F, 0xC2]);
+
+    /// <summary>
+    /// Whether <see cref="TryDecode"/> would return text, without building the string when the answer is clear from
+    /// the bytes: valid UTF-8 in which no byte can start a control character is text.
+    /// </summary>
+    public static bool IsText(ReadOnlySpan<byte> content)
+    {
+        if (content.StartsWith<byte>([0xFF, 0xFE]) || content.StartsWith<byte>([0xFE, 0xFF]))
+        {
+            return TryDecode(content) is not null;
+        }
+
+        var body = WithoutUtf8Bom(content);
+        return Utf8.IsValid(body) && (body.IndexOfAny(PossibleControls) < 0 || !LooksBinary(Encoding.UTF8.GetString(body)));
+    }
+
     /// <summary>Returns null for bytes that are not text: invalid UTF-8, NULs, or too many control characters.</summary>
     public static string? TryDecode(ReadOnlySpan<byte> content)
     {

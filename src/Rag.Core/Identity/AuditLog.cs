@@ -5,7 +5,13 @@ using NpgsqlTypes;
 
 namespace Rag.Core.Identity;
 
-/// <summary>Who did what, kept in the audit_log table: sign-ins, key use, uploads, deletions and admin actions.</summary>
+/// <summary>Who acted, and from which request and address: the part of an audit row that the request decides.</summary>
+public sealed record AuditSource(string Actor, string? RequestId, IPAddress? ClientIp);
+
+/// <summary>
+/// Who did what, kept in the audit_log table: sign-ins, key use, uploads, deletions and admin actions. Uploads write
+/// their row in the upload's own statement (DocumentStore.AddAsync), so an upload is never stored unaudited.
+/// </summary>
 public sealed class AuditLog(NpgsqlDataSource dataSource)
 {
     /// <param name="detail">Serialised as JSON; never put secrets or document text in it.</param>

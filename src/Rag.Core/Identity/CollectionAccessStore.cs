@@ -52,23 +52,57 @@ public sealed class CollectionAccessStore(NpgsqlDataSource dataSource)
         await GetAllowedAsync(caller, permission, cancellationToken) is not { } allowed || allowed.Contains(collectionId);
 
     /// <summary>
-    /// Whether the caller may upload into the named collection: it exists and they may write to it, or it does not
-    /// exist yet and is created now with "write" granted to the caller's user.
+    /// The id of the named collection when the caller may upload into it: it exists and they may write to it, or it
+    /// does not exist yet and is created now with "write" granted to the caller's user. Null when they may not.
     /// </summary>
-    public async Task<bool> EnsureWritableAsync(Caller caller, string collectionName, CancellationToken cancellationToken = default)
+    public async Task<Guid?> GetWritableCollectionAsync(Caller caller, string collectionName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(collectionName);
+
+        // Uploads go to existing collections nearly always: one read decides, and only a missing collection costs a
+        // transaction. When another upload creates it meanwhile, the insert yields nothing and the next read sees it.
+        while (true)
+        {
+            await using (var find = dataSource.CreateCommand(
+                """
+                SELECT c.id, $4 OR EXISTS (
+                    SELECT 1 FROM collection_access a
+                    WHERE a.collection_id = c.id AND a.permission = 'write'
+                      AND ((a.principal_kind = 'user' AND a.principal_id = $2) OR (a.principal_kind = 'api_key' AND a.principal_id = $3)))
+                FROM collections c WHERE c.name = $1
+                """))
+            {
+                find.Parameters.Add(new() { Value = collectionName });
+                find.Parameters.Add(new() { Value = caller.UserId });
+                find.Parameters.Add(new() { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid, Value = (object?)caller.ApiKeyId ?? DBNull.Value });
+                find.Parameters.Add(new() { Value = caller.IsAdmin });
+                await using var reader = await find.ExecuteReaderAsync(cancellationToken);
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    return reader.GetBoolean(1) ? reader.GetGuid(0) : null;
+                }
+            }
+
+            if (await TryCreateAsync(caller, collectionName, cancellationToken) is { } created)
+            {
+                return created;
+            }
+        }
+    }
+
+    private async Task<Guid?> TryCreateAsync(Caller caller, string collectionName, CancellationToken cancellationToken)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        Guid? createdId;
         await using (var create = new NpgsqlCommand("INSERT INTO collections (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id", connection, transaction))
         {
             create.Parameters.Add(new() { Value = collectionName });
-            createdId = await create.ExecuteScalarAsync(cancellationToken) as Guid?;
-        }
+            if (await create.ExecuteScalarAsync(cancellationToken) is not Guid id)
+            {
+                return null;
+            }
 
-        if (createdId is { } id)
-        {
             await using var grant = new NpgsqlCommand(
                 "INSERT INTO collection_access (collection_id, principal_kind, principal_id, permission) VALUES ($1, 'user', $2, 'write')",
                 connection, transaction);
@@ -76,11 +110,8 @@ public sealed class CollectionAccessStore(NpgsqlDataSource dataSource)
             grant.Parameters.Add(new() { Value = caller.UserId });
             await grant.ExecuteNonQueryAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            return true;
+            return id;
         }
-
-        await transaction.CommitAsync(cancellationToken);
-        return caller.IsAdmin || await CanAccessAsync(caller, await GetIdAsync(collectionName, cancellationToken) ?? Guid.Empty, CollectionPermission.Write, cancellationToken);
     }
 
     public async Task<Guid?> GetIdAsync(string collectionName, CancellationToken cancellationToken = default)

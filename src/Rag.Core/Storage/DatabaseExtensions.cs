@@ -33,17 +33,17 @@ public static class DatabaseExtensions
 
         builder.Services.AddSingleton(services =>
         {
-            var dataSourceBuilder = new NpgsqlDataSourceBuilder(connectionString);
+            var dataSourceBuilder = new NpgsqlDataSourceBuilder(connectionString).UseLoggerFactory(services.GetRequiredService<ILoggerFactory>());
 
-            // The same few statements run for every request: prepared once per connection after two uses, PostgreSQL
-            // stops parsing and planning them each time. A connection string that sets its own limit keeps it.
+            // The same few statements run on every request (an upload's insert, the access check): prepared on each
+            // connection once used twice, PostgreSQL no longer parses and plans them every time. A connection string may
+            // set its own "Max Auto Prepare".
             if (dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare == 0)
             {
                 dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare = 64;
-                dataSourceBuilder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
             }
 
-            return dataSourceBuilder.UseLoggerFactory(services.GetRequiredService<ILoggerFactory>()).Build();
+            return dataSourceBuilder.Build();
         });
 
         builder.Services.AddSingleton<DatabaseMigrationStatus>();

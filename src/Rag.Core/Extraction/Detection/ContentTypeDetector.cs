@@ -81,8 +81,7 @@ public static class ContentTypeDetector
             }
         }
 
-        var text = TextDecoding.TryDecode(content);
-        if (text is null)
+        if (!TextDecoding.IsText(content))
         {
             unsupportedReason = "binary data, not text";
             return null;
@@ -92,10 +91,17 @@ public static class ContentTypeDetector
         {
             ContentTypes.Json => IsJson(content) ? ContentTypes.Json : ContentTypes.PlainText,
             ContentTypes.Markdown or ContentTypes.Csv or ContentTypes.Html or ContentTypes.PlainText => claimed,
-            _ when LooksLikeHtml(text) => ContentTypes.Html,
-            _ when StartsLikeJson(text) && IsJson(content) => ContentTypes.Json,
-            _ => ContentTypes.PlainText,
+            _ => GuessTextFormat(content),
         };
+    }
+
+    // Only a name that says nothing needs the text itself.
+    private static string GuessTextFormat(ReadOnlySpan<byte> content)
+    {
+        var text = TextDecoding.Decode(content);
+        return LooksLikeHtml(text) ? ContentTypes.Html
+            : StartsLikeJson(text) && IsJson(content) ? ContentTypes.Json
+            : ContentTypes.PlainText;
     }
 
     /// <summary>Text formats may legitimately hold each other's syntax (a .txt of HTML is still text).</summary>
