@@ -70,10 +70,19 @@ internal sealed class BenchmarkGraph : IAsyncDisposable
     /// From now on calls as a program would: with an API key of a new user of <paramref name="role"/>, rather than as the
     /// signed-in admin (an admin skips the per-collection access check).
     /// </summary>
-    public async Task UseApiKeyOfNewUserAsync(string userName, string role, CancellationToken cancellationToken = default)
+    /// <param name="readableCollection">A collection the user is granted read access to, as an admin would grant a reader.</param>
+    public async Task UseApiKeyOfNewUserAsync(string userName, string role, string? readableCollection = null, CancellationToken cancellationToken = default)
     {
         var user = await PostForJsonAsync(
             "/api/v1/admin/users", new { user_name = userName, password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), role }, cancellationToken);
+        if (readableCollection is not null)
+        {
+            using var granted = await Http.PutAsJsonAsync(
+                $"/api/v1/admin/collections/{readableCollection}/access",
+                new { principal_kind = "user", principal_id = user["id"]!.GetValue<Guid>(), permission = "read" }, Json, cancellationToken);
+            granted.EnsureSuccessStatusCode();
+        }
+
         var key = await PostForJsonAsync("/api/v1/admin/api-keys", new { user_id = user["id"]!.GetValue<Guid>(), name = "benchmark" }, cancellationToken);
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key["key"]!.GetValue<string>());
     }

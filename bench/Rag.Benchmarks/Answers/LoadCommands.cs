@@ -63,6 +63,9 @@ internal static class LoadCommands
             directory.Delete(recursive: true);
         }
 
+        // Measured as a reader's program calls: with an API key, through the per-collection access check.
+        await bench.UseApiKeyOfNewUserAsync("searcher", "reader", readableCollection: "bench", cancellationToken: cancellationToken);
+
         // Let the API's in-process index catch up with the last index events before measuring.
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
         await measure(http, Question(new Random(0)), cancellationToken);

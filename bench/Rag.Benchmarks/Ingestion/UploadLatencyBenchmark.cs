@@ -51,7 +51,7 @@ internal static class UploadLatencyBenchmark
         await using var bench = await BenchmarkGraph.StartAsync(
             new Dictionary<string, string?>(), disableDurability, ingestionReplicas: withoutWorker ? 0 : 1, cancellationToken);
         // As the README tells programs to: an editor's API key, so the per-collection access check runs as it would.
-        await bench.UseApiKeyOfNewUserAsync("uploader", "editor", cancellationToken);
+        await bench.UseApiKeyOfNewUserAsync("uploader", "editor", cancellationToken: cancellationToken);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{clientCount} clients, one {kilobytes} KB text file per request, {warmupCount} warm-up + {requestCount} measured requests, {(withoutWorker ? "no worker" : "one worker processing meanwhile")}; load average {BenchmarkGraph.LoadAverage()}"));
 
