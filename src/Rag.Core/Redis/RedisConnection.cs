@@ -118,7 +118,7 @@ internal sealed class RedisConnection : IAsyncDisposable
     {
         if (!_queue.Writer.TryWrite(command))
         {
-            command.TrySetException(ConnectionLost());
+            command.Fail(ConnectionLost());
         }
 
         return command.Task;
@@ -259,14 +259,7 @@ internal sealed class RedisConnection : IAsyncDisposable
             throw new RedisProtocolException("Received a reply with no command waiting for it.");
         }
 
-        if (reply.Kind == RedisResultKind.Error)
-        {
-            command.TrySetException(new RedisServerException(reply.ErrorMessage));
-        }
-        else
-        {
-            command.TrySetResult(reply);
-        }
+        command.Complete(reply);
     }
 
     private static bool IsPushMessage(RedisResult reply)
@@ -298,7 +291,7 @@ internal sealed class RedisConnection : IAsyncDisposable
                 {
                     var timeout = new RedisTimeoutException(
                         $"Redis command {oldest.Name} got no reply from {_endpoint} within {oldest.Timeout}; the connection will be re-established.");
-                    oldest.TrySetException(timeout);
+                    oldest.Fail(timeout);
                     Fail(timeout);
                     return;
                 }
@@ -338,8 +331,8 @@ internal sealed class RedisConnection : IAsyncDisposable
     {
         while (_inFlight.TryDequeue(out var command) | _queue.Reader.TryRead(out var queued))
         {
-            command?.TrySetException(ConnectionLost());
-            queued?.TrySetException(ConnectionLost());
+            command?.Fail(ConnectionLost());
+            queued?.Fail(ConnectionLost());
         }
     }
 
