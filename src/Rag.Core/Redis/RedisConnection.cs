@@ -188,15 +188,10 @@ internal sealed class RedisConnection : IAsyncDisposable
         {
             while (await reader.WaitToReadAsync(_shutdown.Token).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var command))
+                // One flush (one send) per batch of whatever callers queued meanwhile.
+                while (WriteQueuedCommands(reader))
                 {
-                    // Registered before its bytes reach the socket, so the reader always finds it.
-                    _inFlight.Enqueue(command);
-                    RespWriter.WriteCommand(_output, command.Name, command.Arguments);
-                    if (_output.UnflushedBytes > FlushThreshold)
-                    {
-                        await _output.FlushAsync(_shutdown.Token).ConfigureAwait(false);
-                    }
+                    await _output.FlushAsync(_shutdown.Token).ConfigureAwait(false);
                 }
 
                 await _output.FlushAsync(_shutdown.Token).ConfigureAwait(false);
@@ -214,6 +209,26 @@ internal sealed class RedisConnection : IAsyncDisposable
             // The connection has failed by now; completing with the reason skips flushing to a dead stream.
             await _output.CompleteAsync(_failure).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Encodes queued commands until the queue is empty (false) or the buffer is worth flushing first (true).
+    /// Not part of the async loop, so the loop's state machine does not keep the last command alive.
+    /// </summary>
+    private bool WriteQueuedCommands(ChannelReader<RedisCommand> reader)
+    {
+        while (reader.TryRead(out var command))
+        {
+            // Registered before its bytes reach the socket, so the reader always finds it.
+            _inFlight.Enqueue(command);
+            RespWriter.WriteCommand(_output, command.Name, command.Arguments);
+            if (_output.UnflushedBytes > FlushThreshold)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async Task ReadLoopAsync()
