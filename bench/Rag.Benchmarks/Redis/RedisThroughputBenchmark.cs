@@ -46,7 +46,8 @@ internal static class RedisThroughputBenchmark
             Console.WriteLine(
                 $"Round {round}: redis-benchmark -t set,get -n {requests} -c 64 -P 16: SET {reference.Set:N0}/s, GET {reference.Get:N0}/s, mean {reference.Mean:N0}/s; " +
                 $"Rag.Core.Redis ({Callers} callers, {requests} SET + {requests} GET): {run.OperationsPerSecond:N0} ops/s, " +
-                $"{run.CpuMicrosecondsPerOperation:0.00} µs CPU/op; load average {LoadAverage()}");
+                $"{run.CpuMicrosecondsPerOperation:0.00} µs CPU/op, {run.BytesAllocatedPerOperation:0} B allocated/op, " +
+                $"{run.ThreadPoolWorkItemsPerOperation:0.00} thread-pool work items/op; load average {LoadAverage()}");
         }
 
         var referenceMedian = Median(references);
@@ -66,12 +67,14 @@ internal static class RedisThroughputBenchmark
     /// Each caller alternates SET and GET of its own keys with 3-byte values, as redis-benchmark does by default.
     /// The process's CPU time per operation does not depend on what else the machine runs, unlike the rate.
     /// </summary>
-    private static async Task<(double OperationsPerSecond, double CpuMicrosecondsPerOperation)> RunClientAsync(IRedisClient client, int requestsPerType, CancellationToken cancellationToken)
+    private static async Task<ClientRun> RunClientAsync(IRedisClient client, int requestsPerType, CancellationToken cancellationToken)
     {
         var value = "xxx"u8.ToArray();
         var perCaller = requestsPerType / Callers;
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var workItemsBefore = ThreadPool.CompletedWorkItemCount;
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, Callers).Select(caller => Task.Run(
             async () =>
@@ -86,8 +89,12 @@ internal static class RedisThroughputBenchmark
             cancellationToken)));
         watch.Stop();
         process.Refresh();
-        var operations = perCaller * Callers * 2;
-        return (operations / watch.Elapsed.TotalSeconds, (process.TotalProcessorTime - cpuBefore).TotalMicroseconds / operations);
+        double operations = perCaller * Callers * 2;
+        return new ClientRun(
+            operations / watch.Elapsed.TotalSeconds,
+            (process.TotalProcessorTime - cpuBefore).TotalMicroseconds / operations,
+            (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / operations,
+            (ThreadPool.CompletedWorkItemCount - workItemsBefore) / operations);
     }
 
     private static async Task<(double Set, double Get, double Mean)> RunRedisBenchmarkAsync(int port, int requests, CancellationToken cancellationToken)
@@ -114,6 +121,13 @@ internal static class RedisThroughputBenchmark
 
         return (set, get, (set + get) / 2);
     }
+
+    /// <summary>
+    /// Rate and CPU time depend on the machine's other load; allocations and thread-pool hops per operation
+    /// hardly do, so they compare client versions even on a busy machine.
+    /// </summary>
+    private sealed record ClientRun(
+        double OperationsPerSecond, double CpuMicrosecondsPerOperation, double BytesAllocatedPerOperation, double ThreadPoolWorkItemsPerOperation);
 
     private static string LoadAverage()
     {
