@@ -42,11 +42,14 @@ internal sealed class RedisClient : IRedisClient
         ArgumentNullException.ThrowIfNull(arguments);
 
         // The hot path hands out the command's own task: no async state machine and no second task per command.
-        // The command records its metrics itself; a span needs the async path, which waits for the reply.
+        // The command ends its span and records its metrics itself.
         var connection = _connection;
-        if (connection is not null && connection.IsAlive && !RedisTelemetry.ActivitySource.HasListeners())
+        if (connection is not null && connection.IsAlive)
         {
-            return Send(connection, command, arguments, _settings.CommandTimeout, cancellationToken);
+            var pending = new RedisCommand(command, arguments, _settings.CommandTimeout);
+            pending.StartSpan();
+            pending.CancelWith(cancellationToken);
+            return connection.SendAsync(pending);
         }
 
         return ConnectAndExecuteAsync(command, arguments, cancellationToken);
@@ -141,7 +144,7 @@ internal sealed class RedisClient : IRedisClient
         return connection.SendAsync(pending);
     }
 
-    /// <summary>The path for when there is no live connection yet or a span must cover the command.</summary>
+    /// <summary>The path for when there is no live connection: the span covers connecting too.</summary>
     private async Task<RedisResult> ConnectAndExecuteAsync(string command, RedisValue[] arguments, CancellationToken cancellationToken)
     {
         using var activity = RedisTelemetry.StartCommand(command);

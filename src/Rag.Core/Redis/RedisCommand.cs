@@ -4,8 +4,8 @@ namespace Rag.Core.Redis;
 
 /// <summary>
 /// A queued command and the promise of its reply; one allocation besides the argument array. Its task is handed
-/// to the caller as is, so everything that must happen when the command ends (metrics, releasing the caller's
-/// cancellation registration) happens here, in <see cref="Complete"/>, <see cref="Fail"/> or the cancellation
+/// to the caller as is, so everything that must happen when the command ends (its span and metrics, releasing
+/// the caller's cancellation registration) happens here, in <see cref="Complete"/>, <see cref="Fail"/> or the cancellation
 /// callback, instead of in an async method wrapped around it. Complete it only through those, never through the
 /// inherited TrySet… methods, which would skip them.
 /// </summary>
@@ -15,6 +15,7 @@ internal sealed class RedisCommand : TaskCompletionSource<RedisResult>
     private const int CancellationRegistered = 2;
 
     private CancellationTokenRegistration _cancellation;
+    private Activity? _span;
     private int _state;
 
     public RedisCommand(string name, RedisValue[] arguments, TimeSpan timeout)
@@ -33,6 +34,20 @@ internal sealed class RedisCommand : TaskCompletionSource<RedisResult>
     public TimeSpan Timeout { get; }
 
     public long StartedAt { get; }
+
+    /// <summary>
+    /// Starts the command's span if anyone listens. Its caller does not wait here, so the caller's current
+    /// activity is restored at once; the span ends when the command does.
+    /// </summary>
+    public void StartSpan()
+    {
+        var callers = Activity.Current;
+        _span = RedisTelemetry.StartCommand(Name);
+        if (_span is not null)
+        {
+            Activity.Current = callers;
+        }
+    }
 
     /// <summary>
     /// Lets the caller stop waiting: the command stays in the pipeline (its reply must still be read to keep
@@ -89,6 +104,16 @@ internal sealed class RedisCommand : TaskCompletionSource<RedisResult>
         {
             // Unregister does not wait for a running callback, so this is safe from inside the callback itself.
             _cancellation.Unregister();
+        }
+
+        if (_span is not null)
+        {
+            if (reply is null)
+            {
+                _span.SetStatus(ActivityStatusCode.Error, error?.GetType().Name ?? nameof(OperationCanceledException));
+            }
+
+            _span.Dispose();
         }
 
         RedisTelemetry.RecordCommand(Name, StartedAt, failed: reply is null);

@@ -139,6 +139,30 @@ public sealed class RedisHostingTests(RedisServerFixture fixture)
     }
 
     [Fact]
+    public async Task ACommandSpanIsAChildOfTheCallersActivityAndDoesNotReplaceIt()
+    {
+        using var callers = new ActivitySource($"redis-span-parent-{Guid.NewGuid():N}");
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == RedisTelemetry.Name || source.Name == callers.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var parent = callers.StartActivity("caller")!;
+
+        var pending = fixture.Client.ExecuteAsync("PING", []);
+
+        // The caller's flow goes on under its own activity while the command is in flight.
+        Assert.Same(parent, Activity.Current);
+        await pending;
+        Assert.Same(parent, Activity.Current);
+        var ping = Assert.Single(spans, span => span.OperationName == "PING" && span.ParentSpanId == parent.SpanId);
+        Assert.Equal(parent.TraceId, ping.TraceId);
+    }
+
+    [Fact]
     public async Task MetricsCountSuccessesErrorsAndCancellationsWhenNoSpanIsRecorded()
     {
         // Without an ActivityListener commands take the path without a span, where the command records its own metrics.
