@@ -46,10 +46,7 @@ internal sealed class RedisClient : IRedisClient
         var connection = _connection;
         if (connection is not null && connection.IsAlive)
         {
-            var pending = new RedisCommand(command, arguments, _settings.CommandTimeout);
-            pending.StartSpan();
-            pending.CancelWith(cancellationToken);
-            return connection.SendAsync(pending);
+            return Send(connection, command, arguments, _settings.CommandTimeout, ownSpan: true, cancellationToken);
         }
 
         return ConnectAndExecuteAsync(command, arguments, cancellationToken);
@@ -87,7 +84,7 @@ internal sealed class RedisClient : IRedisClient
                 throw;
             }
 
-            var result = await Send(connection, command, arguments, _settings.CommandTimeout + blockTime, cancellationToken).ConfigureAwait(false);
+            var result = await Send(connection, command, arguments, _settings.CommandTimeout + blockTime, ownSpan: false, cancellationToken).ConfigureAwait(false);
             if (!_disposed && _idleBlockingConnections.Count < _options.BlockingConnectionPoolSize)
             {
                 _idleBlockingConnections.Enqueue(connection);
@@ -110,6 +107,7 @@ internal sealed class RedisClient : IRedisClient
             }
         }
     }
+
     public Task<IAsyncDisposable> SubscribeAsync(string channel, Action<RedisMessage> handler, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -136,10 +134,16 @@ internal sealed class RedisClient : IRedisClient
         }
     }
 
+    /// <param name="ownSpan">False when the caller's span already covers the command.</param>
     private static Task<RedisResult> Send(
-        RedisConnection connection, string command, RedisValue[] arguments, TimeSpan timeout, CancellationToken cancellationToken)
+        RedisConnection connection, string command, RedisValue[] arguments, TimeSpan timeout, bool ownSpan, CancellationToken cancellationToken)
     {
         var pending = new RedisCommand(command, arguments, timeout);
+        if (ownSpan)
+        {
+            pending.StartSpan();
+        }
+
         pending.CancelWith(cancellationToken);
         return connection.SendAsync(pending);
     }
@@ -151,22 +155,19 @@ internal sealed class RedisClient : IRedisClient
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var connection = _connection;
-            if (connection is null || !connection.IsAlive)
+            RedisConnection connection;
+            try
             {
-                try
-                {
-                    connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception)
-                {
-                    // The command never existed to record its own failure.
-                    RedisTelemetry.RecordCommand(command, started, failed: true);
-                    throw;
-                }
+                connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The command never existed to record its own failure.
+                RedisTelemetry.RecordCommand(command, started, failed: true);
+                throw;
             }
 
-            return await Send(connection, command, arguments, _settings.CommandTimeout, cancellationToken).ConfigureAwait(false);
+            return await Send(connection, command, arguments, _settings.CommandTimeout, ownSpan: false, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception)
         {

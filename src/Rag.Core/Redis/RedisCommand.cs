@@ -3,11 +3,11 @@ using System.Diagnostics;
 namespace Rag.Core.Redis;
 
 /// <summary>
-/// A queued command and the promise of its reply; one allocation besides the argument array. Its task is handed
-/// to the caller as is, so everything that must happen when the command ends (its span and metrics, releasing
-/// the caller's cancellation registration) happens here, in <see cref="Complete"/>, <see cref="Fail"/> or the cancellation
-/// callback, instead of in an async method wrapped around it. Complete it only through those, never through the
-/// inherited TrySet… methods, which would skip them.
+/// A queued command and the promise of its reply: two allocations (this and its task) besides the arguments.
+/// Its task is handed to the caller as is, so everything that must happen when the command ends (its span and
+/// metrics, releasing the caller's cancellation registration) happens here, in <see cref="Complete"/>,
+/// <see cref="Fail"/> or the cancellation callback, instead of in an async method wrapped around it. Complete it
+/// only through those, never through the inherited TrySet… methods, which would skip them.
 /// </summary>
 internal sealed class RedisCommand : TaskCompletionSource<RedisResult>
 {
