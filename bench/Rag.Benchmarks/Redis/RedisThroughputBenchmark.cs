@@ -29,23 +29,30 @@ internal static class RedisThroughputBenchmark
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {CpuModel()}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
         await using var server = await RedisServer.StartAsync(cancellationToken: cancellationToken);
         await using var client = RedisClientFactory.Create(server.ConnectionString);
-        await RunClientAsync(client, requests / 10, cancellationToken); // warm-up: JIT, connection, thread pool
+        // Warm-up as long as a round: the connection, the thread pool, and tiered JIT reaching optimized code
+        // (redis-benchmark, in C, needs none).
+        await RunClientAsync(client, requests, cancellationToken);
 
         var references = new List<double>();
         var ours = new List<double>();
+        var cpuPerOperation = new List<double>();
         for (var round = 1; round <= rounds; round++)
         {
             var reference = await RunRedisBenchmarkAsync(server.Port, requests, cancellationToken);
             references.Add(reference.Mean);
-            ours.Add(await RunClientAsync(client, requests, cancellationToken));
+            var run = await RunClientAsync(client, requests, cancellationToken);
+            ours.Add(run.OperationsPerSecond);
+            cpuPerOperation.Add(run.CpuMicrosecondsPerOperation);
             Console.WriteLine(
                 $"Round {round}: redis-benchmark -t set,get -n {requests} -c 64 -P 16: SET {reference.Set:N0}/s, GET {reference.Get:N0}/s, mean {reference.Mean:N0}/s; " +
-                $"Rag.Core.Redis ({Callers} callers, {requests} SET + {requests} GET): {ours[^1]:N0} ops/s");
+                $"Rag.Core.Redis ({Callers} callers, {requests} SET + {requests} GET): {run.OperationsPerSecond:N0} ops/s, " +
+                $"{run.CpuMicrosecondsPerOperation:0.00} µs CPU/op, {run.BytesAllocatedPerOperation:0} B allocated/op, " +
+                $"{run.ThreadPoolWorkItemsPerOperation:0.00} thread-pool work items/op; load average {LoadAverage()}");
         }
 
         var referenceMedian = Median(references);
         var oursMedian = Median(ours);
-        Console.WriteLine($"Median: redis-benchmark {referenceMedian:N0}/s, Rag.Core.Redis {oursMedian:N0} ops/s");
+        Console.WriteLine($"Median: redis-benchmark {referenceMedian:N0}/s, Rag.Core.Redis {oursMedian:N0} ops/s, {Median(cpuPerOperation):0.00} µs CPU/op");
         Console.WriteLine($"Ratio: {oursMedian / referenceMedian:0.00} (target >= 0.50)");
         return 0;
     }
@@ -56,11 +63,18 @@ internal static class RedisThroughputBenchmark
         return values.Count % 2 == 1 ? values[values.Count / 2] : (values[(values.Count / 2) - 1] + values[values.Count / 2]) / 2;
     }
 
-    /// <summary>Each caller alternates SET and GET of its own keys with 3-byte values, as redis-benchmark does by default.</summary>
-    private static async Task<double> RunClientAsync(IRedisClient client, int requestsPerType, CancellationToken cancellationToken)
+    /// <summary>
+    /// Each caller alternates SET and GET of its own keys with 3-byte values, as redis-benchmark does by default.
+    /// The process's CPU time per operation does not depend on what else the machine runs, unlike the rate.
+    /// </summary>
+    private static async Task<ClientRun> RunClientAsync(IRedisClient client, int requestsPerType, CancellationToken cancellationToken)
     {
         var value = "xxx"u8.ToArray();
         var perCaller = requestsPerType / Callers;
+        using var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var workItemsBefore = ThreadPool.CompletedWorkItemCount;
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, Callers).Select(caller => Task.Run(
             async () =>
@@ -74,7 +88,13 @@ internal static class RedisThroughputBenchmark
             },
             cancellationToken)));
         watch.Stop();
-        return perCaller * Callers * 2 / watch.Elapsed.TotalSeconds;
+        process.Refresh();
+        double operations = perCaller * Callers * 2;
+        return new ClientRun(
+            operations / watch.Elapsed.TotalSeconds,
+            (process.TotalProcessorTime - cpuBefore).TotalMicroseconds / operations,
+            (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / operations,
+            (ThreadPool.CompletedWorkItemCount - workItemsBefore) / operations);
     }
 
     private static async Task<(double Set, double Get, double Mean)> RunRedisBenchmarkAsync(int port, int requests, CancellationToken cancellationToken)
@@ -100,6 +120,19 @@ internal static class RedisThroughputBenchmark
         }
 
         return (set, get, (set + get) / 2);
+    }
+
+    /// <summary>
+    /// Rate and CPU time depend on the machine's other load; allocations and thread-pool hops per operation
+    /// hardly do, so they compare client versions even on a busy machine.
+    /// </summary>
+    private sealed record ClientRun(
+        double OperationsPerSecond, double CpuMicrosecondsPerOperation, double BytesAllocatedPerOperation, double ThreadPoolWorkItemsPerOperation);
+
+    private static string LoadAverage()
+    {
+        const string loadAverage = "/proc/loadavg";
+        return File.Exists(loadAverage) ? File.ReadAllText(loadAverage).Split(' ')[0] : "unknown";
     }
 
     private static string CpuModel()

@@ -36,36 +36,20 @@ internal sealed class RedisClient : IRedisClient
         _subscriber = new RedisSubscriber(_settings, options, logger);
     }
 
-    public async Task<RedisResult> ExecuteAsync(string command, RedisValue[] arguments, CancellationToken cancellationToken = default)
+    public Task<RedisResult> ExecuteAsync(string command, RedisValue[] arguments, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(arguments);
-        using var activity = RedisTelemetry.StartCommand(command);
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            var connection = _connection;
-            if (connection is null || !connection.IsAlive)
-            {
-                connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-            }
 
-            var pending = new RedisCommand(command, arguments, _settings.CommandTimeout);
-            RedisResult result;
-            using (pending.CancelWith(cancellationToken))
-            {
-                result = await connection.SendAsync(pending).ConfigureAwait(false);
-            }
-
-            Record(command, started, failed: false);
-            return result;
-        }
-        catch (Exception exception)
+        // The hot path hands out the command's own task: no async state machine and no second task per command.
+        // The command ends its span and records its metrics itself.
+        var connection = _connection;
+        if (connection is not null && connection.IsAlive)
         {
-            Record(command, started, failed: true);
-            activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
-            throw;
+            return Send(connection, command, arguments, _settings.CommandTimeout, ownSpan: true, cancellationToken);
         }
+
+        return ConnectAndExecuteAsync(command, arguments, cancellationToken);
     }
 
     public async Task<RedisResult> ExecuteBlockingAsync(string command, RedisValue[] arguments, TimeSpan blockTime, CancellationToken cancellationToken = default)
@@ -89,26 +73,28 @@ internal sealed class RedisClient : IRedisClient
                 await idle.DisposeAsync().ConfigureAwait(false);
             }
 
-            connection ??= await RedisConnection.ConnectAsync(_settings, pushHandler: null, cancellationToken).ConfigureAwait(false);
-            var pending = new RedisCommand(command, arguments, _settings.CommandTimeout + blockTime);
-            RedisResult result;
-            using (pending.CancelWith(cancellationToken))
+            try
             {
-                result = await connection.SendAsync(pending).ConfigureAwait(false);
+                connection ??= await RedisConnection.ConnectAsync(_settings, pushHandler: null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The command never existed to record its own failure.
+                RedisTelemetry.RecordCommand(command, started, failed: true);
+                throw;
             }
 
+            var result = await Send(connection, command, arguments, _settings.CommandTimeout + blockTime, ownSpan: false, cancellationToken).ConfigureAwait(false);
             if (!_disposed && _idleBlockingConnections.Count < _options.BlockingConnectionPoolSize)
             {
                 _idleBlockingConnections.Enqueue(connection);
                 connection = null;
             }
 
-            Record(command, started, failed: false);
             return result;
         }
         catch (Exception exception)
         {
-            Record(command, started, failed: true);
             activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
             throw;
         }
@@ -145,6 +131,48 @@ internal sealed class RedisClient : IRedisClient
         while (_idleBlockingConnections.TryDequeue(out var idle))
         {
             await idle.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <param name="ownSpan">False when the caller's span already covers the command.</param>
+    private static Task<RedisResult> Send(
+        RedisConnection connection, string command, RedisValue[] arguments, TimeSpan timeout, bool ownSpan, CancellationToken cancellationToken)
+    {
+        var pending = new RedisCommand(command, arguments, timeout);
+        if (ownSpan)
+        {
+            pending.StartSpan();
+        }
+
+        pending.CancelWith(cancellationToken);
+        return connection.SendAsync(pending);
+    }
+
+    /// <summary>The path for when there is no live connection: the span covers connecting too.</summary>
+    private async Task<RedisResult> ConnectAndExecuteAsync(string command, RedisValue[] arguments, CancellationToken cancellationToken)
+    {
+        using var activity = RedisTelemetry.StartCommand(command);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            RedisConnection connection;
+            try
+            {
+                connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The command never existed to record its own failure.
+                RedisTelemetry.RecordCommand(command, started, failed: true);
+                throw;
+            }
+
+            return await Send(connection, command, arguments, _settings.CommandTimeout, ownSpan: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
+            throw;
         }
     }
 
@@ -214,17 +242,5 @@ internal sealed class RedisClient : IRedisClient
         }
 
         RedisLog.ConnectionLost(_logger, _settings.Endpoint, reason);
-    }
-
-    private static void Record(string command, long started, bool failed)
-    {
-        var tag = new KeyValuePair<string, object?>("db.operation", command);
-        RedisTelemetry.Commands.Add(1, tag);
-        if (failed)
-        {
-            RedisTelemetry.Failures.Add(1, tag);
-        }
-
-        RedisTelemetry.CommandDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tag);
     }
 }

@@ -118,7 +118,7 @@ internal sealed class RedisConnection : IAsyncDisposable
     {
         if (!_queue.Writer.TryWrite(command))
         {
-            command.TrySetException(ConnectionLost());
+            command.Fail(ConnectionLost());
         }
 
         return command.Task;
@@ -188,15 +188,10 @@ internal sealed class RedisConnection : IAsyncDisposable
         {
             while (await reader.WaitToReadAsync(_shutdown.Token).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var command))
+                // One flush (one send) per batch of whatever callers queued meanwhile.
+                while (WriteQueuedCommands(reader))
                 {
-                    // Registered before its bytes reach the socket, so the reader always finds it.
-                    _inFlight.Enqueue(command);
-                    RespWriter.WriteCommand(_output, command.Name, command.Arguments);
-                    if (_output.UnflushedBytes > FlushThreshold)
-                    {
-                        await _output.FlushAsync(_shutdown.Token).ConfigureAwait(false);
-                    }
+                    await _output.FlushAsync(_shutdown.Token).ConfigureAwait(false);
                 }
 
                 await _output.FlushAsync(_shutdown.Token).ConfigureAwait(false);
@@ -214,6 +209,26 @@ internal sealed class RedisConnection : IAsyncDisposable
             // The connection has failed by now; completing with the reason skips flushing to a dead stream.
             await _output.CompleteAsync(_failure).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Encodes queued commands until the queue is empty (false) or the buffer is worth flushing first (true).
+    /// Not part of the async loop, so the loop's state machine does not keep the last command alive.
+    /// </summary>
+    private bool WriteQueuedCommands(ChannelReader<RedisCommand> reader)
+    {
+        while (reader.TryRead(out var command))
+        {
+            // Registered before its bytes reach the socket, so the reader always finds it.
+            _inFlight.Enqueue(command);
+            RespWriter.WriteCommand(_output, command.Name, command.Arguments);
+            if (_output.UnflushedBytes > FlushThreshold)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async Task ReadLoopAsync()
@@ -259,14 +274,7 @@ internal sealed class RedisConnection : IAsyncDisposable
             throw new RedisProtocolException("Received a reply with no command waiting for it.");
         }
 
-        if (reply.Kind == RedisResultKind.Error)
-        {
-            command.TrySetException(new RedisServerException(reply.ErrorMessage));
-        }
-        else
-        {
-            command.TrySetResult(reply);
-        }
+        command.Complete(reply);
     }
 
     private static bool IsPushMessage(RedisResult reply)
@@ -298,7 +306,7 @@ internal sealed class RedisConnection : IAsyncDisposable
                 {
                     var timeout = new RedisTimeoutException(
                         $"Redis command {oldest.Name} got no reply from {_endpoint} within {oldest.Timeout}; the connection will be re-established.");
-                    oldest.TrySetException(timeout);
+                    oldest.Fail(timeout);
                     Fail(timeout);
                     return;
                 }
@@ -338,8 +346,8 @@ internal sealed class RedisConnection : IAsyncDisposable
     {
         while (_inFlight.TryDequeue(out var command) | _queue.Reader.TryRead(out var queued))
         {
-            command?.TrySetException(ConnectionLost());
-            queued?.TrySetException(ConnectionLost());
+            command?.Fail(ConnectionLost());
+            queued?.Fail(ConnectionLost());
         }
     }
 

@@ -5,11 +5,10 @@ namespace Rag.Core.Redis;
 /// <summary>Typed GET, SET, INCR, MGET and MSET.</summary>
 public static class RedisStringCommands
 {
-    public static async Task<byte[]?> GetAsync(this IRedisClient client, string key, CancellationToken cancellationToken = default)
+    public static Task<byte[]?> GetAsync(this IRedisClient client, string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var reply = await client.ExecuteAsync("GET", [key], cancellationToken).ConfigureAwait(false);
-        return reply.AsBytes();
+        return AsBytesAsync(client.ExecuteAsync("GET", [key], cancellationToken));
     }
 
     public static async Task<string?> GetStringAsync(this IRedisClient client, string key, CancellationToken cancellationToken = default)
@@ -19,7 +18,7 @@ public static class RedisStringCommands
     }
 
     /// <summary>SET with an optional expiry (millisecond precision) and condition; false when the condition kept it from writing.</summary>
-    public static async Task<bool> SetAsync(
+    public static Task<bool> SetAsync(
         this IRedisClient client,
         string key,
         RedisValue value,
@@ -36,8 +35,7 @@ public static class RedisStringCommands
             ({ } ttl, _) => [key, value, "PX", ToMilliseconds(ttl), ConditionFlag(condition)],
         };
 
-        var reply = await client.ExecuteAsync("SET", arguments, cancellationToken).ConfigureAwait(false);
-        return !reply.IsNull;
+        return IsWrittenAsync(client.ExecuteAsync("SET", arguments, cancellationToken));
     }
 
     public static async Task<long> IncrementAsync(this IRedisClient client, string key, long by = 1, CancellationToken cancellationToken = default)
@@ -90,6 +88,12 @@ public static class RedisStringCommands
         ArgumentNullException.ThrowIfNull(pairs);
         await Task.WhenAll(pairs.Select(pair => client.SetAsync(pair.Key, pair.Value, expiry, cancellationToken: cancellationToken))).ConfigureAwait(false);
     }
+
+    // GET and SET are the hottest commands. Only these small helpers are async, so their state machines hold
+    // just the pending reply, not every parameter (a RedisValue is 40 bytes) of the public method.
+    private static async Task<byte[]?> AsBytesAsync(Task<RedisResult> reply) => (await reply.ConfigureAwait(false)).AsBytes();
+
+    private static async Task<bool> IsWrittenAsync(Task<RedisResult> reply) => !(await reply.ConfigureAwait(false)).IsNull;
 
     private static string ConditionFlag(SetCondition condition) => condition == SetCondition.IfNotExists ? "NX" : "XX";
 

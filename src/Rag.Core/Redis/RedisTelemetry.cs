@@ -24,6 +24,23 @@ public static class RedisTelemetry
     internal static readonly Histogram<double> CommandDuration =
         Meter.CreateHistogram<double>("rag.redis.command.duration", "s", "Time from sending a command to its reply.");
 
+    /// <summary>Counts a command and its duration since <paramref name="started"/> (a Stopwatch timestamp).</summary>
+    internal static void RecordCommand(string command, long started, bool failed)
+    {
+        var tag = new KeyValuePair<string, object?>("db.operation", command);
+        Commands.Add(1, tag);
+        if (failed)
+        {
+            Failures.Add(1, tag);
+        }
+
+        // Reading the clock is the costly part when nobody listens.
+        if (CommandDuration.Enabled)
+        {
+            CommandDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tag);
+        }
+    }
+
     internal static Activity? StartCommand(string command)
     {
         var activity = ActivitySource.StartActivity(command, ActivityKind.Client);

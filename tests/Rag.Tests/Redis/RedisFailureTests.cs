@@ -129,6 +129,28 @@ public sealed class RedisFailureTests
     }
 
     [Fact]
+    public async Task ACompletedCommandIsNotKeptAliveByTheCallersLongLivedToken()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var client = RedisClientFactory.Create(server.ConnectionString);
+        using var applicationLifetime = new CancellationTokenSource();
+        await client.PingAsync(applicationLifetime.Token);
+
+        var completed = await RunCommandsAsync(client, applicationLifetime.Token);
+
+        // The connection's loops may still hold the last command they handled: make that one of these.
+        await client.PingAsync();
+        await client.PingAsync();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        // A cancellation registration left behind would keep every command (and its reply) reachable from the token.
+        Assert.Equal(0, completed.Count(command => command.IsAlive));
+        GC.KeepAlive(applicationLifetime);
+    }
+
+    [Fact]
     public async Task UnreachableServerIsAConnectionError()
     {
         await using var client = RedisClientFactory.Create($"127.0.0.1:{FreePort.GetFreeTcpPort()}");
@@ -136,6 +158,13 @@ public sealed class RedisFailureTests
         var error = await Assert.ThrowsAsync<RedisConnectionException>(() => client.PingAsync());
 
         Assert.Contains("127.0.0.1", error.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<WeakReference[]> RunCommandsAsync(IRedisClient client, CancellationToken cancellationToken)
+    {
+        var commands = Enumerable.Range(0, 100).Select(i => client.ExecuteAsync("ECHO", [i], cancellationToken)).ToArray();
+        await Task.WhenAll(commands).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+        return [.. commands.Select(command => new WeakReference(command))];
     }
 
     private static async Task<T> RetryAsync<T>(Func<Task<T>> action)

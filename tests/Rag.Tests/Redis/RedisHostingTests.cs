@@ -138,6 +138,64 @@ public sealed class RedisHostingTests(RedisServerFixture fixture)
         Assert.Contains(("rag.redis.command.failures", "HGET"), measurements);
     }
 
+    [Fact]
+    public async Task ACommandSpanIsAChildOfTheCallersActivityAndDoesNotReplaceIt()
+    {
+        using var callers = new ActivitySource($"redis-span-parent-{Guid.NewGuid():N}");
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == RedisTelemetry.Name || source.Name == callers.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var parent = callers.StartActivity("caller")!;
+
+        var pending = fixture.Client.ExecuteAsync("PING", []);
+
+        // The caller's flow goes on under its own activity while the command is in flight.
+        Assert.Same(parent, Activity.Current);
+        await pending;
+        Assert.Same(parent, Activity.Current);
+        var ping = Assert.Single(spans, span => span.OperationName == "PING" && span.ParentSpanId == parent.SpanId);
+        Assert.Equal(parent.TraceId, ping.TraceId);
+    }
+
+    [Fact]
+    public async Task MetricsCountSuccessesErrorsAndCancellationsWhenNoSpanIsRecorded()
+    {
+        // Without an ActivityListener no span is made; the command still records its own metrics when it ends.
+        var measurements = new ConcurrentQueue<(string Instrument, string? Operation)>();
+        using var meterListener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == RedisTelemetry.Name)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        meterListener.SetMeasurementEventCallback<long>((instrument, _, tags, _) => measurements.Enqueue((instrument.Name, Operation(tags))));
+        meterListener.SetMeasurementEventCallback<double>((instrument, _, tags, _) => measurements.Enqueue((instrument.Name, Operation(tags))));
+        meterListener.Start();
+        var key = $"telemetry:{Guid.NewGuid():N}";
+        await fixture.Client.SetAsync(key, "value");
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        Assert.Equal(5, (await fixture.Client.ExecuteAsync("STRLEN", [key])).AsInt64());
+        await Assert.ThrowsAsync<RedisServerException>(() => fixture.Client.ExecuteAsync("LLEN", [key]));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fixture.Client.ExecuteAsync("TYPE", [key], cancelled.Token));
+
+        Assert.Contains(("rag.redis.commands", "STRLEN"), measurements);
+        Assert.Contains(("rag.redis.command.duration", "STRLEN"), measurements);
+        Assert.DoesNotContain(("rag.redis.command.failures", "STRLEN"), measurements);
+        Assert.Contains(("rag.redis.command.failures", "LLEN"), measurements);
+        Assert.Contains(("rag.redis.command.failures", "TYPE"), measurements);
+    }
+
     private static string? Operation(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         foreach (var tag in tags)
