@@ -4,9 +4,10 @@ using System.Numerics.Tensors;
 namespace Rag.Core.VectorIndex.InProcess;
 
 /// <summary>
-/// An exact (brute-force) vector index in this process's memory, for graphs without Qdrant: every search
-/// scores every candidate point with a SIMD dot product, applying filters during the scan. About 1.6 KB per
-/// 384-dimensional point, so 100,000 points take about 160 MB.
+/// A brute-force vector index in this process's memory, for graphs without Qdrant: every search scores every
+/// candidate point with a SIMD dot product of byte-quantized vectors, applying filters during the scan, then
+/// rescores the best few exactly (see <see cref="VectorStore.Search"/>). About 2 KB per 384-dimensional point
+/// (1.5 KB of floats, 384 bytes quantized), so 100,000 points take about 195 MB.
 /// </summary>
 /// <remarks>
 /// Concurrent searches are answered together: at most one scan per core runs at once, and each scan scores

@@ -4,7 +4,8 @@ namespace Rag.Core.VectorIndex.InProcess;
 
 /// <summary>
 /// The points of one model and dimension: vectors L2-normalised in one contiguous array (so a dot product is
-/// the cosine), metadata in a parallel array, and maps from chunk and document ids to slots. Deleting moves the
+/// the cosine), the same vectors quantized to bytes in another (see <see cref="Int8Quantization"/>; a quarter of
+/// the memory to read per scan), metadata in a parallel array, and maps from chunk and document ids to slots. Deleting moves the
 /// last point into the freed slot, so the live points are always slots [0, Count). Not thread-safe: the index
 /// guards it with a reader/writer lock.
 /// </summary>
@@ -12,16 +13,27 @@ internal sealed class VectorStore
 {
     private const int InitialCapacity = 1024;
 
+    // A scan keeps max(64, 4 × limit) candidates for exact rescoring: measured on 100,000 offline-embedder vectors
+    // of 384 dimensions, that finds the exact top 20 (see the recall tests), and rescoring 80 costs little.
+    private const int MinimumCandidates = 64;
+    private const int Oversampling = 4;
+
     private readonly Dictionary<Guid, int> _slotByChunk = [];
     private readonly Dictionary<Guid, HashSet<Guid>> _chunksByDocument = [];
+    private readonly int _rowLength;
     private float[] _vectors;
+    private sbyte[] _quantized;
+    private float[] _scales;
     private PointMetadata[] _points;
 
     public VectorStore(string model, int dimension)
     {
         Model = model;
         Dimension = dimension;
+        _rowLength = Int8Quantization.RowLength(dimension);
         _vectors = new float[checked(InitialCapacity * dimension)];
+        _quantized = new sbyte[checked(InitialCapacity * _rowLength)];
+        _scales = new float[InitialCapacity];
         _points = new PointMetadata[InitialCapacity];
     }
 
@@ -117,59 +129,83 @@ internal sealed class VectorStore
         {
             TensorPrimitives.Divide(target, norm, target);
         }
+
+        _scales[slot] = Int8Quantization.Quantize(target, _quantized.AsSpan(slot * _rowLength, _rowLength));
     }
 
     /// <summary>
-    /// Answers several searches with one pass over the vectors: each vector is read from memory once and scored
-    /// against every query while it is in cache, which is what makes concurrent searches cheap, since a scan
-    /// is bound by memory bandwidth rather than arithmetic. Searches restricted to documents visit only those.
+    /// Answers several searches with one pass over the quantized rows: each row is read from memory once and
+    /// scored against every query while it is in cache, which is what makes concurrent searches cheap, since a
+    /// scan is bound by memory bandwidth. The pass keeps each search's best <see cref="CandidateCount"/> by
+    /// approximate score; those are then rescored exactly from the float vectors, so the results carry exact
+    /// cosines and miss a true top match only when quantization error pushed it below every candidate kept.
+    /// Searches restricted to documents visit only those, exactly.
     /// </summary>
     /// <param name="requests">Requests of this store's dimension.</param>
     public List<VectorMatch>[] Search(IReadOnlyList<SearchRequest> requests)
     {
-        var heaps = requests.Select(request => new PriorityQueue<int, float>(Math.Min(request.Limit, Count) + 1)).ToArray();
-        var scanning = new List<int>(requests.Count);
+        var results = new List<VectorMatch>[requests.Count];
+        var scanning = new List<SearchRequest>(requests.Count);
         for (var i = 0; i < requests.Count; i++)
         {
             if (requests[i].Filter.DocumentIds is { } documentIds)
             {
-                SearchDocuments(requests[i], documentIds, heaps[i]);
+                results[i] = SearchDocuments(requests[i], documentIds);
             }
             else
             {
-                scanning.Add(i);
+                scanning.Add(requests[i]);
             }
         }
 
         if (scanning.Count > 0)
         {
-            Scan(requests, scanning, heaps);
+            var candidates = Scan(scanning);
+            for (int i = 0, s = 0; i < requests.Count; i++)
+            {
+                results[i] ??= Rescore(scanning[s], candidates[s++]);
+            }
         }
 
-        return heaps.Select(ToMatches).ToArray();
+        return results;
     }
 
-    private void Scan(IReadOnlyList<SearchRequest> requests, List<int> scanning, PriorityQueue<int, float>[] heaps)
-    {
-        // Requests go through the kernel four at a time; a short last group repeats its first query as padding.
-        var groups = scanning.Chunk(MultiQueryDot.Width).ToArray();
-        Span<float> scores = stackalloc float[MultiQueryDot.Width];
-        Span<bool> matches = stackalloc bool[MultiQueryDot.Width];
+    /// <summary>How many approximate matches a scan keeps for exact rescoring.</summary>
+    internal int CandidateCount(int limit) => (int)Math.Min(Count, Math.Max(MinimumCandidates, (long)limit * Oversampling));
 
-        // A score must beat its request's threshold (the worst kept score once the heap is full) to touch the heap.
+    private PriorityQueue<int, float>[] Scan(List<SearchRequest> requests)
+    {
+        var limits = requests.Select(request => CandidateCount(request.Limit)).ToArray();
+        var heaps = limits.Select(limit => new PriorityQueue<int, float>(limit + 1)).ToArray();
+
+        // An approximate score must beat its request's threshold (the worst kept once the heap is full) to touch the heap.
         var thresholds = new float[requests.Count];
         Array.Fill(thresholds, float.NegativeInfinity);
+
+        // Requests go through the kernel four at a time; a short last group repeats its last query as padding.
+        var groupCount = (requests.Count + Int8MultiQueryDot.Width - 1) / Int8MultiQueryDot.Width;
+        var members = new int[groupCount * Int8MultiQueryDot.Width];
+        for (var m = 0; m < members.Length; m++)
+        {
+            members[m] = Math.Min(m, requests.Count - 1);
+        }
+
+        var filtered = requests.Select(request => !request.Filter.MatchesEverything).ToArray();
+        Span<int> dots = stackalloc int[Int8MultiQueryDot.Width];
+        Span<bool> matches = stackalloc bool[Int8MultiQueryDot.Width];
         for (var slot = 0; slot < Count; slot++)
         {
             ref readonly var point = ref _points[slot];
-            var vector = new ReadOnlySpan<float>(_vectors, slot * Dimension, Dimension);
-            foreach (var group in groups)
+            var row = new ReadOnlySpan<sbyte>(_quantized, slot * _rowLength, _rowLength);
+            var scale = _scales[slot];
+            for (var group = 0; group < groupCount; group++)
             {
+                var first = group * Int8MultiQueryDot.Width;
                 var anyMatch = false;
-                for (var j = 0; j < group.Length; j++)
+                for (var j = 0; j < Int8MultiQueryDot.Width; j++)
                 {
-                    var filter = requests[group[j]].Filter;
-                    matches[j] = filter.MatchesEverything || filter.Matches(point.CollectionId, point.Tags);
+                    var request = members[first + j];
+                    matches[j] = !filtered[request] || requests[request].Filter.Matches(point.CollectionId, point.Tags);
                     anyMatch |= matches[j];
                 }
 
@@ -178,21 +214,22 @@ internal sealed class VectorStore
                     continue;
                 }
 
-                MultiQueryDot.Compute(
-                    vector,
-                    requests[group[0]].Query,
-                    requests[group[Math.Min(1, group.Length - 1)]].Query,
-                    requests[group[Math.Min(2, group.Length - 1)]].Query,
-                    requests[group[Math.Min(3, group.Length - 1)]].Query,
-                    scores);
-                for (var j = 0; j < group.Length; j++)
+                Int8MultiQueryDot.Compute(
+                    row,
+                    requests[members[first]].QuantizedQuery,
+                    requests[members[first + 1]].QuantizedQuery,
+                    requests[members[first + 2]].QuantizedQuery,
+                    requests[members[first + 3]].QuantizedQuery,
+                    dots);
+                for (var j = 0; j < Int8MultiQueryDot.Width && first + j < requests.Count; j++)
                 {
-                    var request = group[j];
-                    if (matches[j] && scores[j] > thresholds[request])
+                    var request = first + j;
+                    var score = dots[j] * scale;
+                    if (matches[j] && score > thresholds[request])
                     {
                         var heap = heaps[request];
-                        Offer(heap, requests[request].Limit, slot, scores[j]);
-                        if (heap.Count == requests[request].Limit && heap.TryPeek(out _, out var worst))
+                        Offer(heap, limits[request], slot, score);
+                        if (heap.Count == limits[request] && heap.TryPeek(out _, out var worst))
                         {
                             thresholds[request] = worst;
                         }
@@ -200,10 +237,24 @@ internal sealed class VectorStore
                 }
             }
         }
+
+        return heaps;
     }
 
-    private void SearchDocuments(SearchRequest request, HashSet<Guid> documentIds, PriorityQueue<int, float> heap)
+    private List<VectorMatch> Rescore(SearchRequest request, PriorityQueue<int, float> candidates)
     {
+        var heap = new PriorityQueue<int, float>(Math.Min(request.Limit, candidates.Count) + 1);
+        foreach (var (slot, _) in candidates.UnorderedItems)
+        {
+            Offer(heap, request.Limit, slot, ExactScore(request, slot));
+        }
+
+        return ToMatches(heap);
+    }
+
+    private List<VectorMatch> SearchDocuments(SearchRequest request, HashSet<Guid> documentIds)
+    {
+        var heap = new PriorityQueue<int, float>();
         foreach (var documentId in documentIds)
         {
             if (!_chunksByDocument.TryGetValue(documentId, out var chunkIds))
@@ -216,11 +267,16 @@ internal sealed class VectorStore
                 var slot = _slotByChunk[chunkId];
                 if (request.Filter.Matches(_points[slot].CollectionId, _points[slot].Tags))
                 {
-                    Offer(heap, request.Limit, slot, TensorPrimitives.Dot(request.Query, new ReadOnlySpan<float>(_vectors, slot * Dimension, Dimension)));
+                    Offer(heap, request.Limit, slot, ExactScore(request, slot));
                 }
             }
         }
+
+        return ToMatches(heap);
     }
+
+    private float ExactScore(SearchRequest request, int slot) =>
+        TensorPrimitives.Dot(request.Query, new ReadOnlySpan<float>(_vectors, slot * Dimension, Dimension));
 
     private static void Offer(PriorityQueue<int, float> heap, int limit, int slot, float score)
     {
@@ -259,6 +315,8 @@ internal sealed class VectorStore
         {
             _points[slot] = _points[last];
             Array.Copy(_vectors, (long)last * Dimension, _vectors, (long)slot * Dimension, Dimension);
+            Array.Copy(_quantized, (long)last * _rowLength, _quantized, (long)slot * _rowLength, _rowLength);
+            _scales[slot] = _scales[last];
             _slotByChunk[_points[slot].ChunkId] = slot;
         }
 
@@ -283,6 +341,8 @@ internal sealed class VectorStore
         var capacity = Math.Max(count, _points.Length * 2);
         Array.Resize(ref _points, capacity);
         Array.Resize(ref _vectors, checked(capacity * Dimension));
+        Array.Resize(ref _quantized, checked(capacity * _rowLength));
+        Array.Resize(ref _scales, capacity);
     }
 
     private readonly record struct PointMetadata(Guid ChunkId, Guid DocumentId, Guid CollectionId, string[] Tags);
