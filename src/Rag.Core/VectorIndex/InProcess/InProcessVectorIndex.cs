@@ -145,6 +145,7 @@ public sealed class InProcessVectorIndex : IVectorIndex, IDisposable
             store.Upsert(point);
         }
 
+        store.TrimExcess();
         Write(() => _store = store);
         return store.Count;
     }

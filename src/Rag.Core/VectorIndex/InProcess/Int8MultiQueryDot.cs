@@ -6,21 +6,27 @@ using System.Runtime.Intrinsics.X86;
 namespace Rag.Core.VectorIndex.InProcess;
 
 /// <summary>
-/// Integer dot products of one quantized stored row with four quantized queries at once: each row is read from
-/// memory and widened to 16 bits once, then multiplied with all four queries while it is in registers.
+/// Dot products of one stored row of unsigned bytes with four queries of signed bytes at once: the row is read
+/// from memory once and multiplied with all four queries while it is in registers.
 /// </summary>
 /// <remarks>
-/// Rows and queries are <see cref="Int8Quantization.RowLength"/> long (zero-padded), so there is no remainder.
-/// Products fit in 16 bits (|127 × 127| &lt; 2^15) and sums in 32 bits for any realistic dimension.
+/// Rows and queries are <see cref="Int8Quantization.RowLength"/> long, so there is no remainder. On x86 each
+/// step is vpmaddubsw (byte products, neighbours added in 16 bits: the quantization ranges keep that from
+/// saturating) then vpmaddwd by ones (neighbours added in 32 bits): three instructions per 32 (AVX2) or 64
+/// (AVX-512) components and query, a third of what a float dot product takes.
 /// </remarks>
 internal static class Int8MultiQueryDot
 {
     public const int Width = 4;
 
-    public static void Compute(ReadOnlySpan<sbyte> row, short[] q0, short[] q1, short[] q2, short[] q3, Span<int> dots)
+    public static void Compute(ReadOnlySpan<byte> row, sbyte[] q0, sbyte[] q1, sbyte[] q2, sbyte[] q3, Span<int> dots)
     {
         Validate(row, q0, q1, q2, q3, dots);
-        if (Avx2.IsSupported)
+        if (Avx512BW.IsSupported && Vector512.IsHardwareAccelerated)
+        {
+            ComputeAvx512(row, q0, q1, q2, q3, dots);
+        }
+        else if (Avx2.IsSupported)
         {
             ComputeAvx2(row, q0, q1, q2, q3, dots);
         }
@@ -30,8 +36,37 @@ internal static class Int8MultiQueryDot
         }
     }
 
-    /// <summary>The path for machines without AVX2 (Arm, for one); public so tests cover it on any machine.</summary>
-    public static void ComputePortable(ReadOnlySpan<sbyte> row, short[] q0, short[] q1, short[] q2, short[] q3, Span<int> dots)
+    /// <summary>The AVX2 path, whatever the machine supports beyond it; callable so that tests cover it.</summary>
+    public static void ComputeAvx2(ReadOnlySpan<byte> row, sbyte[] q0, sbyte[] q1, sbyte[] q2, sbyte[] q3, Span<int> dots)
+    {
+        Validate(row, q0, q1, q2, q3, dots);
+        ref var x = ref MemoryMarshal.GetReference(row);
+        ref var a = ref MemoryMarshal.GetArrayDataReference(q0);
+        ref var b = ref MemoryMarshal.GetArrayDataReference(q1);
+        ref var c = ref MemoryMarshal.GetArrayDataReference(q2);
+        ref var d = ref MemoryMarshal.GetArrayDataReference(q3);
+        var ones = Vector256.Create((short)1);
+        var sum0 = Vector256<int>.Zero;
+        var sum1 = Vector256<int>.Zero;
+        var sum2 = Vector256<int>.Zero;
+        var sum3 = Vector256<int>.Zero;
+        for (nuint i = 0; i < (nuint)row.Length; i += (nuint)Vector256<byte>.Count)
+        {
+            var bytes = Vector256.LoadUnsafe(ref x, i);
+            sum0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(bytes, Vector256.LoadUnsafe(ref a, i)), ones);
+            sum1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(bytes, Vector256.LoadUnsafe(ref b, i)), ones);
+            sum2 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(bytes, Vector256.LoadUnsafe(ref c, i)), ones);
+            sum3 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(bytes, Vector256.LoadUnsafe(ref d, i)), ones);
+        }
+
+        dots[0] = Vector256.Sum(sum0);
+        dots[1] = Vector256.Sum(sum1);
+        dots[2] = Vector256.Sum(sum2);
+        dots[3] = Vector256.Sum(sum3);
+    }
+
+    /// <summary>The path for machines without AVX2 (Arm, for one); callable so that tests cover it on any machine.</summary>
+    public static void ComputePortable(ReadOnlySpan<byte> row, sbyte[] q0, sbyte[] q1, sbyte[] q2, sbyte[] q3, Span<int> dots)
     {
         Validate(row, q0, q1, q2, q3, dots);
         ref var x = ref MemoryMarshal.GetReference(row);
@@ -43,16 +78,15 @@ internal static class Int8MultiQueryDot
         var sum1 = Vector128<int>.Zero;
         var sum2 = Vector128<int>.Zero;
         var sum3 = Vector128<int>.Zero;
-        for (nuint i = 0; i < (nuint)row.Length; i += (nuint)Vector128<sbyte>.Count)
+        for (nuint i = 0; i < (nuint)row.Length; i += (nuint)Vector128<byte>.Count)
         {
             var bytes = Vector128.LoadUnsafe(ref x, i);
-            var low = Vector128.WidenLower(bytes);
-            var high = Vector128.WidenUpper(bytes);
-            var next = i + (nuint)Vector128<short>.Count;
-            sum0 += SumOfProducts(low, Vector128.LoadUnsafe(ref a, i)) + SumOfProducts(high, Vector128.LoadUnsafe(ref a, next));
-            sum1 += SumOfProducts(low, Vector128.LoadUnsafe(ref b, i)) + SumOfProducts(high, Vector128.LoadUnsafe(ref b, next));
-            sum2 += SumOfProducts(low, Vector128.LoadUnsafe(ref c, i)) + SumOfProducts(high, Vector128.LoadUnsafe(ref c, next));
-            sum3 += SumOfProducts(low, Vector128.LoadUnsafe(ref d, i)) + SumOfProducts(high, Vector128.LoadUnsafe(ref d, next));
+            var low = Vector128.WidenLower(bytes).AsInt16();
+            var high = Vector128.WidenUpper(bytes).AsInt16();
+            sum0 += SumOfProducts(low, high, Vector128.LoadUnsafe(ref a, i));
+            sum1 += SumOfProducts(low, high, Vector128.LoadUnsafe(ref b, i));
+            sum2 += SumOfProducts(low, high, Vector128.LoadUnsafe(ref c, i));
+            sum3 += SumOfProducts(low, high, Vector128.LoadUnsafe(ref d, i));
         }
 
         dots[0] = Vector128.Sum(sum0);
@@ -61,44 +95,43 @@ internal static class Int8MultiQueryDot
         dots[3] = Vector128.Sum(sum3);
     }
 
-    // vpmaddwd multiplies 16-bit lanes and adds neighbouring products into 32 bits in one instruction.
-    private static void ComputeAvx2(ReadOnlySpan<sbyte> row, short[] q0, short[] q1, short[] q2, short[] q3, Span<int> dots)
+    private static void ComputeAvx512(ReadOnlySpan<byte> row, sbyte[] q0, sbyte[] q1, sbyte[] q2, sbyte[] q3, Span<int> dots)
     {
         ref var x = ref MemoryMarshal.GetReference(row);
         ref var a = ref MemoryMarshal.GetArrayDataReference(q0);
         ref var b = ref MemoryMarshal.GetArrayDataReference(q1);
         ref var c = ref MemoryMarshal.GetArrayDataReference(q2);
         ref var d = ref MemoryMarshal.GetArrayDataReference(q3);
-        var sum0 = Vector256<int>.Zero;
-        var sum1 = Vector256<int>.Zero;
-        var sum2 = Vector256<int>.Zero;
-        var sum3 = Vector256<int>.Zero;
-        for (nuint i = 0; i < (nuint)row.Length; i += (nuint)Vector256<sbyte>.Count)
+        var ones = Vector512.Create((short)1);
+        var sum0 = Vector512<int>.Zero;
+        var sum1 = Vector512<int>.Zero;
+        var sum2 = Vector512<int>.Zero;
+        var sum3 = Vector512<int>.Zero;
+        for (nuint i = 0; i < (nuint)row.Length; i += (nuint)Vector512<byte>.Count)
         {
-            var bytes = Vector256.LoadUnsafe(ref x, i);
-            var low = Avx2.ConvertToVector256Int16(bytes.GetLower());
-            var high = Avx2.ConvertToVector256Int16(bytes.GetUpper());
-            var next = i + (nuint)Vector256<short>.Count;
-            sum0 += Avx2.MultiplyAddAdjacent(low, Vector256.LoadUnsafe(ref a, i)) + Avx2.MultiplyAddAdjacent(high, Vector256.LoadUnsafe(ref a, next));
-            sum1 += Avx2.MultiplyAddAdjacent(low, Vector256.LoadUnsafe(ref b, i)) + Avx2.MultiplyAddAdjacent(high, Vector256.LoadUnsafe(ref b, next));
-            sum2 += Avx2.MultiplyAddAdjacent(low, Vector256.LoadUnsafe(ref c, i)) + Avx2.MultiplyAddAdjacent(high, Vector256.LoadUnsafe(ref c, next));
-            sum3 += Avx2.MultiplyAddAdjacent(low, Vector256.LoadUnsafe(ref d, i)) + Avx2.MultiplyAddAdjacent(high, Vector256.LoadUnsafe(ref d, next));
+            var bytes = Vector512.LoadUnsafe(ref x, i);
+            sum0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(bytes, Vector512.LoadUnsafe(ref a, i)), ones);
+            sum1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(bytes, Vector512.LoadUnsafe(ref b, i)), ones);
+            sum2 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(bytes, Vector512.LoadUnsafe(ref c, i)), ones);
+            sum3 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(bytes, Vector512.LoadUnsafe(ref d, i)), ones);
         }
 
-        dots[0] = Vector256.Sum(sum0);
-        dots[1] = Vector256.Sum(sum1);
-        dots[2] = Vector256.Sum(sum2);
-        dots[3] = Vector256.Sum(sum3);
+        dots[0] = Vector512.Sum(sum0);
+        dots[1] = Vector512.Sum(sum1);
+        dots[2] = Vector512.Sum(sum2);
+        dots[3] = Vector512.Sum(sum3);
     }
 
+    // Products of a byte (≤ 255) and a query component (|q| ≤ 63) fit in 16 bits; their sums are taken in 32.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> SumOfProducts(Vector128<short> left, Vector128<short> right)
+    private static Vector128<int> SumOfProducts(Vector128<short> low, Vector128<short> high, Vector128<sbyte> query)
     {
-        var products = left * right;
-        return Vector128.WidenLower(products) + Vector128.WidenUpper(products);
+        var lowProducts = low * Vector128.WidenLower(query);
+        var highProducts = high * Vector128.WidenUpper(query);
+        return Vector128.WidenLower(lowProducts) + Vector128.WidenUpper(lowProducts) + Vector128.WidenLower(highProducts) + Vector128.WidenUpper(highProducts);
     }
 
-    private static void Validate(ReadOnlySpan<sbyte> row, short[] q0, short[] q1, short[] q2, short[] q3, Span<int> dots)
+    private static void Validate(ReadOnlySpan<byte> row, sbyte[] q0, sbyte[] q1, sbyte[] q2, sbyte[] q3, Span<int> dots)
     {
         if (row.Length % Int8Quantization.RowAlignment != 0)
         {

@@ -7,7 +7,7 @@ internal sealed class SearchRequest(float[] query, int limit, CompiledFilter fil
     public float[] Query { get; } = query;
 
     /// <summary>The query as the scan kernel wants it (see <see cref="Int8Quantization.QuantizeQuery"/>).</summary>
-    public short[] QuantizedQuery { get; } = Int8Quantization.QuantizeQuery(query);
+    public QuantizedQuery QuantizedQuery { get; } = Int8Quantization.QuantizeQuery(query);
 
     public int Limit { get; } = limit;
 

@@ -22,7 +22,7 @@ internal sealed class VectorStore
     private readonly Dictionary<Guid, HashSet<Guid>> _chunksByDocument = [];
     private readonly int _rowLength;
     private float[] _vectors;
-    private sbyte[] _quantized;
+    private byte[] _quantized;
     private float[] _scales;
     private PointMetadata[] _points;
 
@@ -32,7 +32,7 @@ internal sealed class VectorStore
         Dimension = dimension;
         _rowLength = Int8Quantization.RowLength(dimension);
         _vectors = new float[checked(InitialCapacity * dimension)];
-        _quantized = new sbyte[checked(InitialCapacity * _rowLength)];
+        _quantized = new byte[checked(InitialCapacity * _rowLength)];
         _scales = new float[InitialCapacity];
         _points = new PointMetadata[InitialCapacity];
     }
@@ -130,7 +130,7 @@ internal sealed class VectorStore
             TensorPrimitives.Divide(target, norm, target);
         }
 
-        _scales[slot] = Int8Quantization.Quantize(target, _quantized.AsSpan(slot * _rowLength, _rowLength));
+        _scales[slot] = Int8Quantization.QuantizeStored(target, _quantized.AsSpan(slot * _rowLength, _rowLength));
     }
 
     /// <summary>
@@ -196,7 +196,7 @@ internal sealed class VectorStore
         for (var slot = 0; slot < Count; slot++)
         {
             ref readonly var point = ref _points[slot];
-            var row = new ReadOnlySpan<sbyte>(_quantized, slot * _rowLength, _rowLength);
+            var row = new ReadOnlySpan<byte>(_quantized, slot * _rowLength, _rowLength);
             var scale = _scales[slot];
             for (var group = 0; group < groupCount; group++)
             {
@@ -216,15 +216,15 @@ internal sealed class VectorStore
 
                 Int8MultiQueryDot.Compute(
                     row,
-                    requests[members[first]].QuantizedQuery,
-                    requests[members[first + 1]].QuantizedQuery,
-                    requests[members[first + 2]].QuantizedQuery,
-                    requests[members[first + 3]].QuantizedQuery,
+                    requests[members[first]].QuantizedQuery.Values,
+                    requests[members[first + 1]].QuantizedQuery.Values,
+                    requests[members[first + 2]].QuantizedQuery.Values,
+                    requests[members[first + 3]].QuantizedQuery.Values,
                     dots);
                 for (var j = 0; j < Int8MultiQueryDot.Width && first + j < requests.Count; j++)
                 {
                     var request = first + j;
-                    var score = dots[j] * scale;
+                    var score = (dots[j] - requests[request].QuantizedQuery.Offset) * scale;
                     if (matches[j] && score > thresholds[request])
                     {
                         var heap = heaps[request];
@@ -328,6 +328,19 @@ internal sealed class VectorStore
         if (_chunksByDocument.TryGetValue(documentId, out var chunkIds) && chunkIds.Remove(chunkId) && chunkIds.Count == 0)
         {
             _chunksByDocument.Remove(documentId);
+        }
+    }
+
+    /// <summary>Gives back the spare capacity that growing by doubling left (up to half the arrays after a bulk load).</summary>
+    public void TrimExcess()
+    {
+        var capacity = Math.Max(Count, InitialCapacity);
+        if (capacity < _points.Length)
+        {
+            Array.Resize(ref _points, capacity);
+            Array.Resize(ref _vectors, capacity * Dimension);
+            Array.Resize(ref _quantized, capacity * _rowLength);
+            Array.Resize(ref _scales, capacity);
         }
     }
 
