@@ -27,7 +27,7 @@ public class Int8QuantizationTests
     [Fact]
     public void AZeroVectorQuantizesToZeroWithScaleZero()
     {
-        var quantized = new byte[64];
+        var quantized = new byte[32];
 
         var scale = Int8Quantization.QuantizeStored(new float[20], quantized);
 
@@ -36,11 +36,11 @@ public class Int8QuantizationTests
     }
 
     [Theory]
-    [InlineData(1, 64)]
-    [InlineData(16, 64)]
-    [InlineData(64, 64)]
+    [InlineData(1, 32)]
+    [InlineData(16, 32)]
+    [InlineData(32, 32)]
     [InlineData(384, 384)]
-    [InlineData(385, 448)]
+    [InlineData(385, 416)]
     public void AQueryIsQuantizedToSixBitsAndASignPaddedWithZeros(int dimension, int rowLength)
     {
         var query = Enumerable.Range(1, dimension).Select(i => i % 2 == 0 ? i : -(float)i).ToArray();

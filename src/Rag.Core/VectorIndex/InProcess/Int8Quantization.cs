@@ -16,7 +16,7 @@ namespace Rag.Core.VectorIndex.InProcess;
 internal static class Int8Quantization
 {
     /// <summary>Rows are padded to a multiple of this, so the kernel never handles a remainder.</summary>
-    public const int RowAlignment = 64;
+    public const int RowAlignment = 32;
 
     private const int StoredRange = 127;
     private const int QueryRange = 63;

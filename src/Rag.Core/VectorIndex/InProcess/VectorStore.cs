@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace Rag.Core.VectorIndex.InProcess;
 
@@ -160,10 +161,13 @@ internal sealed class VectorStore
 
         if (scanning.Count > 0)
         {
-            var candidates = Scan(scanning);
-            for (int i = 0, s = 0; i < requests.Count; i++)
+            var groups = scanning.Chunk(Int8MultiQueryDot.Width).Select(group => new ScanGroup(group, CandidateCount)).ToArray();
+            Scan(groups);
+            // The groups hold the scanned requests in order, which are the requests still without results.
+            var rescored = groups.SelectMany(group => group.Requests.Zip(group.Candidates, Rescore)).ToList();
+            for (int i = 0, next = 0; i < requests.Count; i++)
             {
-                results[i] ??= Rescore(scanning[s], candidates[s++]);
+                results[i] ??= rescored[next++];
             }
         }
 
@@ -173,72 +177,25 @@ internal sealed class VectorStore
     /// <summary>How many approximate matches a scan keeps for exact rescoring.</summary>
     internal int CandidateCount(int limit) => (int)Math.Min(Count, Math.Max(MinimumCandidates, (long)limit * Oversampling));
 
-    private PriorityQueue<int, float>[] Scan(List<SearchRequest> requests)
+    private void Scan(ScanGroup[] groups)
     {
-        var limits = requests.Select(request => CandidateCount(request.Limit)).ToArray();
-        var heaps = limits.Select(limit => new PriorityQueue<int, float>(limit + 1)).ToArray();
-
-        // An approximate score must beat its request's threshold (the worst kept once the heap is full) to touch the heap.
-        var thresholds = new float[requests.Count];
-        Array.Fill(thresholds, float.NegativeInfinity);
-
-        // Requests go through the kernel four at a time; a short last group repeats its last query as padding.
-        var groupCount = (requests.Count + Int8MultiQueryDot.Width - 1) / Int8MultiQueryDot.Width;
-        var members = new int[groupCount * Int8MultiQueryDot.Width];
-        for (var m = 0; m < members.Length; m++)
-        {
-            members[m] = Math.Min(m, requests.Count - 1);
-        }
-
-        var filtered = requests.Select(request => !request.Filter.MatchesEverything).ToArray();
-        Span<int> dots = stackalloc int[Int8MultiQueryDot.Width];
-        Span<bool> matches = stackalloc bool[Int8MultiQueryDot.Width];
         for (var slot = 0; slot < Count; slot++)
         {
             ref readonly var point = ref _points[slot];
             var row = new ReadOnlySpan<byte>(_quantized, slot * _rowLength, _rowLength);
-            var scale = _scales[slot];
-            for (var group = 0; group < groupCount; group++)
+            var scale = Vector128.Create(_scales[slot]);
+            foreach (var group in groups)
             {
-                var first = group * Int8MultiQueryDot.Width;
-                var anyMatch = false;
-                for (var j = 0; j < Int8MultiQueryDot.Width; j++)
-                {
-                    var request = members[first + j];
-                    matches[j] = !filtered[request] || requests[request].Filter.Matches(point.CollectionId, point.Tags);
-                    anyMatch |= matches[j];
-                }
-
-                if (!anyMatch)
+                var admitted = group.Admits(point.CollectionId, point.Tags);
+                if (admitted == Vector128<int>.Zero)
                 {
                     continue;
                 }
 
-                Int8MultiQueryDot.Compute(
-                    row,
-                    requests[members[first]].QuantizedQuery.Values,
-                    requests[members[first + 1]].QuantizedQuery.Values,
-                    requests[members[first + 2]].QuantizedQuery.Values,
-                    requests[members[first + 3]].QuantizedQuery.Values,
-                    dots);
-                for (var j = 0; j < Int8MultiQueryDot.Width && first + j < requests.Count; j++)
-                {
-                    var request = first + j;
-                    var score = (dots[j] - requests[request].QuantizedQuery.Offset) * scale;
-                    if (matches[j] && score > thresholds[request])
-                    {
-                        var heap = heaps[request];
-                        Offer(heap, limits[request], slot, score);
-                        if (heap.Count == limits[request] && heap.TryPeek(out _, out var worst))
-                        {
-                            thresholds[request] = worst;
-                        }
-                    }
-                }
+                var dots = Int8MultiQueryDot.Compute(row, group.Q0, group.Q1, group.Q2, group.Q3);
+                group.Offer(slot, Vector128.ConvertToSingle(dots - group.Offsets) * scale, admitted);
             }
         }
-
-        return heaps;
     }
 
     private List<VectorMatch> Rescore(SearchRequest request, PriorityQueue<int, float> candidates)
