@@ -19,6 +19,9 @@ internal sealed class VectorStore
     private const int MinimumCandidates = 64;
     private const int Oversampling = 4;
 
+    // Below this many points per core, a scan is quicker than handing part of it to another thread.
+    private const int MinimumSlotsPerPartition = 16_384;
+
     private readonly Dictionary<Guid, int> _slotByChunk = [];
     private readonly Dictionary<Guid, HashSet<Guid>> _chunksByDocument = [];
     private readonly int _rowLength;
@@ -161,13 +164,10 @@ internal sealed class VectorStore
 
         if (scanning.Count > 0)
         {
-            var groups = scanning.Chunk(Int8MultiQueryDot.Width).Select(group => new ScanGroup(group, CandidateCount)).ToArray();
-            Scan(groups);
-            // The groups hold the scanned requests in order, which are the requests still without results.
-            var rescored = groups.SelectMany(group => group.Requests.Zip(group.Candidates, Rescore)).ToList();
+            var candidates = Scan(scanning);
             for (int i = 0, next = 0; i < requests.Count; i++)
             {
-                results[i] ??= rescored[next++];
+                results[i] ??= Rescore(scanning[next], candidates[next++]);
             }
         }
 
@@ -177,9 +177,36 @@ internal sealed class VectorStore
     /// <summary>How many approximate matches a scan keeps for exact rescoring.</summary>
     internal int CandidateCount(int limit) => (int)Math.Min(Count, Math.Max(MinimumCandidates, (long)limit * Oversampling));
 
-    private void Scan(ScanGroup[] groups)
+    // The slots are split into one range per core, scanned in parallel, each keeping its own candidates: a
+    // scan is bound by memory bandwidth, so one pass for all the searches on every core reads the rows once
+    // where a pass per core would read them once per core.
+    private List<int>[] Scan(List<SearchRequest> requests)
     {
-        for (var slot = 0; slot < Count; slot++)
+        var partitions = Math.Clamp(Count / MinimumSlotsPerPartition, 1, Environment.ProcessorCount);
+        var groups = new ScanGroup[partitions][];
+        Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = partitions }, partition =>
+        {
+            groups[partition] = requests.Chunk(Int8MultiQueryDot.Width).Select(group => new ScanGroup(group, CandidateCount)).ToArray();
+            Scan(groups[partition], (int)((long)Count * partition / partitions), (int)((long)Count * (partition + 1) / partitions));
+        });
+
+        // Each partition's groups hold the requests in order: gather every partition's candidates per request.
+        var candidates = requests.Select(_ => new List<int>()).ToArray();
+        foreach (var partition in groups)
+        {
+            var next = 0;
+            foreach (var queue in partition.SelectMany(group => group.Candidates))
+            {
+                candidates[next++].AddRange(queue.UnorderedItems.Select(item => item.Element));
+            }
+        }
+
+        return candidates;
+    }
+
+    private void Scan(ScanGroup[] groups, int start, int end)
+    {
+        for (var slot = start; slot < end; slot++)
         {
             ref readonly var point = ref _points[slot];
             var row = new ReadOnlySpan<byte>(_quantized, slot * _rowLength, _rowLength);
@@ -198,10 +225,10 @@ internal sealed class VectorStore
         }
     }
 
-    private List<VectorMatch> Rescore(SearchRequest request, PriorityQueue<int, float> candidates)
+    private List<VectorMatch> Rescore(SearchRequest request, List<int> candidates)
     {
         var heap = new PriorityQueue<int, float>(Math.Min(request.Limit, candidates.Count) + 1);
-        foreach (var (slot, _) in candidates.UnorderedItems)
+        foreach (var slot in candidates)
         {
             Offer(heap, request.Limit, slot, ExactScore(request, slot));
         }
