@@ -49,7 +49,8 @@ internal sealed class ScanGroup
 
     public sbyte[] Q3 { get; }
 
-    public IReadOnlyList<SearchRequest> Requests => _requests;
+    /// <summary>What the stored rows' offset adds to each query's dot products (see <see cref="Int8Quantization"/>).</summary>
+    public Vector128<int> Offsets { get; }
 
     public IReadOnlyList<PriorityQueue<int, float>> Candidates => _candidates;
 
@@ -68,9 +69,6 @@ internal sealed class ScanGroup
 
         int Lane(int j) => j < _requests.Length && _requests[j].Filter.Matches(collectionId, tags) ? -1 : 0;
     }
-
-    /// <summary>What the stored rows' offset adds to each query's dot products (see <see cref="Int8Quantization"/>).</summary>
-    public Vector128<int> Offsets { get; }
 
     /// <param name="scores">Approximate scores of the point in <paramref name="slot"/> for each search.</param>
     /// <param name="admitted">From <see cref="Admits"/>.</param>

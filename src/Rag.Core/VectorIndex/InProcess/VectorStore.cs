@@ -5,10 +5,10 @@ namespace Rag.Core.VectorIndex.InProcess;
 
 /// <summary>
 /// The points of one model and dimension: vectors L2-normalised in one contiguous array (so a dot product is
-/// the cosine), the same vectors quantized to bytes in another (see <see cref="Int8Quantization"/>; a quarter of
-/// the memory to read per scan), metadata in a parallel array, and maps from chunk and document ids to slots. Deleting moves the
-/// last point into the freed slot, so the live points are always slots [0, Count). Not thread-safe: the index
-/// guards it with a reader/writer lock.
+/// the cosine), the same vectors quantized to bytes in another (see <see cref="Int8Quantization"/>: a quarter
+/// of the memory for a scan to read), metadata in a parallel array, and maps from chunk and document ids to
+/// slots. Deleting moves the last point into the freed slot, so the live points are always slots [0, Count).
+/// Not thread-safe: the index guards it with a reader/writer lock.
 /// </summary>
 internal sealed class VectorStore
 {
@@ -175,7 +175,7 @@ internal sealed class VectorStore
     }
 
     /// <summary>How many approximate matches a scan keeps for exact rescoring.</summary>
-    internal int CandidateCount(int limit) => (int)Math.Min(Count, Math.Max(MinimumCandidates, (long)limit * Oversampling));
+    private int CandidateCount(int limit) => (int)Math.Min(Count, Math.Max(MinimumCandidates, (long)limit * Oversampling));
 
     // The slots are split into one range per core, scanned in parallel, each keeping its own candidates: a
     // scan is bound by memory bandwidth, so one pass for all the searches on every core reads the rows once
