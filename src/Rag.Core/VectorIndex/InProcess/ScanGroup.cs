@@ -13,7 +13,6 @@ internal sealed class ScanGroup
     private readonly SearchRequest[] _requests;
     private readonly int[] _limits;
     private readonly PriorityQueue<int, float>[] _candidates;
-    private readonly bool _filtered;
 
     // Lane j: the approximate score a point must beat to become a candidate of search j, that is the worst kept
     // once its candidates are full. Lanes of absent searches hold +infinity, so nothing ever beats them.
@@ -28,7 +27,7 @@ internal sealed class ScanGroup
         _requests = requests;
         _limits = requests.Select(request => candidateCount(request.Limit)).ToArray();
         _candidates = _limits.Select(limit => new PriorityQueue<int, float>(limit + 1)).ToArray();
-        _filtered = requests.Any(request => !request.Filter.MatchesEverything);
+        Filtered = requests.Any(request => !request.Filter.MatchesEverything);
 
         // Absent searches repeat the last one's query, which the kernel needs, but never keep a candidate.
         var padded = Enumerable.Range(0, Int8MultiQueryDot.Width).Select(j => requests[Math.Min(j, requests.Length - 1)].QuantizedQuery).ToArray();
@@ -54,17 +53,15 @@ internal sealed class ScanGroup
 
     public IReadOnlyList<PriorityQueue<int, float>> Candidates => _candidates;
 
+    /// <summary>Whether any search of the group has a filter; if not, every point is admitted.</summary>
+    public bool Filtered { get; }
+
     /// <summary>
     /// Bits set for the searches whose filters admit a point of <paramref name="collectionId"/> and
-    /// <paramref name="tags"/>, as a lane mask; all set when no search of the group filters.
+    /// <paramref name="tags"/>, as a lane mask.
     /// </summary>
     public Vector128<int> Admits(Guid collectionId, string[] tags)
     {
-        if (!_filtered)
-        {
-            return Vector128<int>.AllBitsSet;
-        }
-
         return Vector128.Create(Lane(0), Lane(1), Lane(2), Lane(3));
 
         int Lane(int j) => j < _requests.Length && _requests[j].Filter.Matches(collectionId, tags) ? -1 : 0;

@@ -208,12 +208,12 @@ internal sealed class VectorStore
     {
         for (var slot = start; slot < end; slot++)
         {
-            ref readonly var point = ref _points[slot];
             var row = new ReadOnlySpan<byte>(_quantized, slot * _rowLength, _rowLength);
             var scale = Vector128.Create(_scales[slot]);
             foreach (var group in groups)
             {
-                var admitted = group.Admits(point.CollectionId, point.Tags);
+                // Unfiltered searches do not read the metadata, which would add a seventh to the memory scanned.
+                var admitted = group.Filtered ? group.Admits(_points[slot].CollectionId, _points[slot].Tags) : Vector128<int>.AllBitsSet;
                 if (admitted == Vector128<int>.Zero)
                 {
                     continue;
