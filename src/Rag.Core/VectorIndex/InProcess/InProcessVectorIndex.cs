@@ -12,8 +12,9 @@ namespace Rag.Core.VectorIndex.InProcess;
 /// <remarks>
 /// Concurrent searches are answered together: one scan runs at a time, spread over every core, and it scores
 /// every vector against all the searches queued when it started (see <see cref="VectorStore.Search"/>).
-/// Scans share a reader lock; a write holds the writer lock only while it copies one document's points in,
-/// so a write waits at most for the scans in flight and a search for those and one short write.
+/// A scan holds the reader lock; a write holds the writer lock only while it copies one document's points in,
+/// so a write waits at most for the scan in flight (one pass, a few milliseconds) and a search for that and
+/// one short write.
 /// The index starts empty: fill it with <see cref="LoadAsync"/> from the chunks table at start.
 /// </remarks>
 public sealed class InProcessVectorIndex : IVectorIndex, IDisposable
