@@ -113,7 +113,7 @@ public sealed class InProcessVectorIndex : IVectorIndex, IDisposable
         _pending.Enqueue(request);
         if (TryClaimScanner())
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static index => index.AnswerPendingSearches(), this, preferLocal: false);
+            StartScanner();
         }
 
         return await request.Completion.Task.WaitAsync(cancellationToken);
@@ -153,26 +153,32 @@ public sealed class InProcessVectorIndex : IVectorIndex, IDisposable
     public void Dispose() => _lock.Dispose();
 
     // One scanner runs at a time (each scan uses every core), on the thread pool so that no caller is kept
-    // scanning for others. It answers batches until the queue is empty, then checks the queue again after
-    // leaving, so a request queued while it was busy is never stranded.
+    // scanning for others. It answers one batch, then checks the queue again after leaving, so a request
+    // queued while it was busy is never stranded.
     private void AnswerPendingSearches()
     {
-        do
+        try
         {
-            try
+            if (TakeBatch() is { Count: > 0 } batch)
             {
-                while (TakeBatch() is { Count: > 0 } batch)
-                {
-                    Answer(batch);
-                }
-            }
-            finally
-            {
-                Volatile.Write(ref _scanning, 0);
+                Answer(batch);
             }
         }
-        while (!_pending.IsEmpty && TryClaimScanner());
+        finally
+        {
+            Volatile.Write(ref _scanning, 0);
+        }
+
+        if (!_pending.IsEmpty && TryClaimScanner())
+        {
+            StartScanner();
+        }
     }
+
+    // Queued behind the continuations of the callers just answered, rather than looping at once: those callers'
+    // next searches then join the next batch instead of waiting a whole pass for the one after.
+    private void StartScanner() =>
+        ThreadPool.UnsafeQueueUserWorkItem(static index => index.AnswerPendingSearches(), this, preferLocal: false);
 
     private bool TryClaimScanner() => Interlocked.CompareExchange(ref _scanning, 1, 0) == 0;
 
