@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics.Tensors;
 using Microsoft.Extensions.AI;
 using Rag.Benchmarks.Corpus;
 using Rag.Core.Chunking;
@@ -55,6 +56,10 @@ internal static class VectorSearchBenchmark
         var queries = (await generator.GenerateAsync(Enumerable.Range(0, 256).Select(_ => queryText.Sentence()), cancellationToken: cancellationToken))
             .Select(embedding => embedding.Vector)
             .ToList();
+
+        var points = documents.SelectMany(document => document).ToList();
+        var recall = await MeasureRecallAsync(index, points, queries.Take(100).ToList(), limit, cancellationToken);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"recall@{limit} against the exact float scan, 100 queries: {recall:F4}"));
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{searcherCount} searchers, top {limit}, {Environment.ProcessorCount} cores:"));
         await MeasureAsync("  no filter              ", index, queries, limit, VectorFilter.None, searcherCount, duration, writer: null, cancellationToken);
@@ -112,6 +117,27 @@ internal static class VectorSearchBenchmark
         var writeCount = await writes;
         Console.WriteLine(label + LatencyReport.Describe(latencies.SelectMany(list => list).ToList(), stopwatch.Elapsed, cpu)
             + (writer is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; {writeCount} document replacements of {ChunksPerDocument} chunks")));
+    }
+
+    // The index scans quantized vectors and rescores a few candidates exactly: how many of the exact top matches
+    // (every point's float cosine) does it return?
+    private static async Task<double> MeasureRecallAsync(IVectorIndex index, List<VectorPoint> points, List<ReadOnlyMemory<float>> queries, int limit, CancellationToken cancellationToken)
+    {
+        var norms = points.Select(point => TensorPrimitives.Norm(point.Vector.Span)).ToArray();
+        var found = 0;
+        foreach (var query in queries)
+        {
+            var exact = points
+                .Select((point, i) => (point.ChunkId, Score: TensorPrimitives.Dot(query.Span, point.Vector.Span) / norms[i]))
+                .OrderByDescending(candidate => candidate.Score)
+                .Take(limit)
+                .Select(candidate => candidate.ChunkId)
+                .ToHashSet();
+            var matches = await index.SearchAsync(query, limit, VectorFilter.None, cancellationToken);
+            found += matches.Count(match => exact.Contains(match.ChunkId));
+        }
+
+        return (double)found / (queries.Count * limit);
     }
 
     private static async Task<List<List<VectorPoint>>> CreateDocumentsAsync(IEmbeddingGenerator<string, Embedding<float>> generator, int pointCount, CancellationToken cancellationToken)

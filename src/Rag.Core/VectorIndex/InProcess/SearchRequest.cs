@@ -6,6 +6,9 @@ internal sealed class SearchRequest(float[] query, int limit, CompiledFilter fil
     /// <summary>L2-normalised.</summary>
     public float[] Query { get; } = query;
 
+    /// <summary>The query as the scan kernel wants it (see <see cref="Int8Quantization.QuantizeQuery"/>).</summary>
+    public QuantizedQuery QuantizedQuery { get; } = Int8Quantization.QuantizeQuery(query);
+
     public int Limit { get; } = limit;
 
     public CompiledFilter Filter { get; } = filter;

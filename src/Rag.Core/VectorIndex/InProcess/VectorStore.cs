@@ -1,27 +1,43 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace Rag.Core.VectorIndex.InProcess;
 
 /// <summary>
 /// The points of one model and dimension: vectors L2-normalised in one contiguous array (so a dot product is
-/// the cosine), metadata in a parallel array, and maps from chunk and document ids to slots. Deleting moves the
-/// last point into the freed slot, so the live points are always slots [0, Count). Not thread-safe: the index
-/// guards it with a reader/writer lock.
+/// the cosine), the same vectors quantized to bytes in another (see <see cref="Int8Quantization"/>: a quarter
+/// of the memory for a scan to read), metadata in a parallel array, and maps from chunk and document ids to
+/// slots. Deleting moves the last point into the freed slot, so the live points are always slots [0, Count).
+/// Not thread-safe: the index guards it with a reader/writer lock.
 /// </summary>
 internal sealed class VectorStore
 {
     private const int InitialCapacity = 1024;
 
+    // A scan keeps max(64, 4 × limit) candidates for exact rescoring: measured on 100,000 offline-embedder vectors
+    // of 384 dimensions, that finds the exact top 20 (see the recall tests), and rescoring 80 costs little.
+    private const int MinimumCandidates = 64;
+    private const int Oversampling = 4;
+
+    // Below this many points per core, a scan is quicker than handing part of it to another thread.
+    private const int MinimumSlotsPerPartition = 16_384;
+
     private readonly Dictionary<Guid, int> _slotByChunk = [];
     private readonly Dictionary<Guid, HashSet<Guid>> _chunksByDocument = [];
+    private readonly int _rowLength;
     private float[] _vectors;
+    private byte[] _quantized;
+    private float[] _scales;
     private PointMetadata[] _points;
 
     public VectorStore(string model, int dimension)
     {
         Model = model;
         Dimension = dimension;
+        _rowLength = Int8Quantization.RowLength(dimension);
         _vectors = new float[checked(InitialCapacity * dimension)];
+        _quantized = new byte[checked(InitialCapacity * _rowLength)];
+        _scales = new float[InitialCapacity];
         _points = new PointMetadata[InitialCapacity];
     }
 
@@ -117,93 +133,112 @@ internal sealed class VectorStore
         {
             TensorPrimitives.Divide(target, norm, target);
         }
+
+        _scales[slot] = Int8Quantization.QuantizeStored(target, _quantized.AsSpan(slot * _rowLength, _rowLength));
     }
 
     /// <summary>
-    /// Answers several searches with one pass over the vectors: each vector is read from memory once and scored
-    /// against every query while it is in cache, which is what makes concurrent searches cheap, since a scan
-    /// is bound by memory bandwidth rather than arithmetic. Searches restricted to documents visit only those.
+    /// Answers several searches with one pass over the quantized rows: each row is read from memory once and
+    /// scored against every query while it is in cache, which is what makes concurrent searches cheap, since a
+    /// scan is bound by memory bandwidth. The pass keeps each search's best <see cref="CandidateCount"/> by
+    /// approximate score; those are then rescored exactly from the float vectors, so the results carry exact
+    /// cosines and miss a true top match only when quantization error pushed it below every candidate kept.
+    /// Searches restricted to documents visit only those, exactly.
     /// </summary>
     /// <param name="requests">Requests of this store's dimension.</param>
     public List<VectorMatch>[] Search(IReadOnlyList<SearchRequest> requests)
     {
-        var heaps = requests.Select(request => new PriorityQueue<int, float>(Math.Min(request.Limit, Count) + 1)).ToArray();
-        var scanning = new List<int>(requests.Count);
+        var results = new List<VectorMatch>[requests.Count];
+        var scanning = new List<SearchRequest>(requests.Count);
         for (var i = 0; i < requests.Count; i++)
         {
             if (requests[i].Filter.DocumentIds is { } documentIds)
             {
-                SearchDocuments(requests[i], documentIds, heaps[i]);
+                results[i] = SearchDocuments(requests[i], documentIds);
             }
             else
             {
-                scanning.Add(i);
+                scanning.Add(requests[i]);
             }
         }
 
         if (scanning.Count > 0)
         {
-            Scan(requests, scanning, heaps);
+            var candidates = Scan(scanning);
+            for (int i = 0, next = 0; i < requests.Count; i++)
+            {
+                results[i] ??= Rescore(scanning[next], candidates[next++]);
+            }
         }
 
-        return heaps.Select(ToMatches).ToArray();
+        return results;
     }
 
-    private void Scan(IReadOnlyList<SearchRequest> requests, List<int> scanning, PriorityQueue<int, float>[] heaps)
-    {
-        // Requests go through the kernel four at a time; a short last group repeats its first query as padding.
-        var groups = scanning.Chunk(MultiQueryDot.Width).ToArray();
-        Span<float> scores = stackalloc float[MultiQueryDot.Width];
-        Span<bool> matches = stackalloc bool[MultiQueryDot.Width];
+    /// <summary>How many approximate matches a scan keeps for exact rescoring.</summary>
+    private int CandidateCount(int limit) => (int)Math.Min(Count, Math.Max(MinimumCandidates, (long)limit * Oversampling));
 
-        // A score must beat its request's threshold (the worst kept score once the heap is full) to touch the heap.
-        var thresholds = new float[requests.Count];
-        Array.Fill(thresholds, float.NegativeInfinity);
-        for (var slot = 0; slot < Count; slot++)
+    // The slots are split into one range per core, scanned in parallel, each keeping its own candidates: a
+    // scan is bound by memory bandwidth, so one pass for all the searches on every core reads the rows once
+    // where a pass per core would read them once per core.
+    private List<int>[] Scan(List<SearchRequest> requests)
+    {
+        var partitions = Math.Clamp(Count / MinimumSlotsPerPartition, 1, Environment.ProcessorCount);
+        var groups = new ScanGroup[partitions][];
+        Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = partitions }, partition =>
         {
-            ref readonly var point = ref _points[slot];
-            var vector = new ReadOnlySpan<float>(_vectors, slot * Dimension, Dimension);
+            groups[partition] = requests.Chunk(Int8MultiQueryDot.Width).Select(group => new ScanGroup(group, CandidateCount)).ToArray();
+            Scan(groups[partition], (int)((long)Count * partition / partitions), (int)((long)Count * (partition + 1) / partitions));
+        });
+
+        // Each partition's groups hold the requests in order: gather every partition's candidates per request.
+        var candidates = requests.Select(_ => new List<int>()).ToArray();
+        foreach (var partition in groups)
+        {
+            var next = 0;
+            foreach (var queue in partition.SelectMany(group => group.Candidates))
+            {
+                candidates[next++].AddRange(queue.UnorderedItems.Select(item => item.Element));
+            }
+        }
+
+        return candidates;
+    }
+
+    private void Scan(ScanGroup[] groups, int start, int end)
+    {
+        for (var slot = start; slot < end; slot++)
+        {
+            var row = new ReadOnlySpan<byte>(_quantized, slot * _rowLength, _rowLength);
+            var scale = Vector128.Create(_scales[slot]);
             foreach (var group in groups)
             {
-                var anyMatch = false;
-                for (var j = 0; j < group.Length; j++)
-                {
-                    var filter = requests[group[j]].Filter;
-                    matches[j] = filter.MatchesEverything || filter.Matches(point.CollectionId, point.Tags);
-                    anyMatch |= matches[j];
-                }
-
-                if (!anyMatch)
+                // Unfiltered searches do not read the metadata, which would add a seventh to the memory scanned.
+                var admitted = group.Filtered ? group.Admits(_points[slot].CollectionId, _points[slot].Tags) : Vector128<int>.AllBitsSet;
+                if (admitted == Vector128<int>.Zero)
                 {
                     continue;
                 }
 
-                MultiQueryDot.Compute(
-                    vector,
-                    requests[group[0]].Query,
-                    requests[group[Math.Min(1, group.Length - 1)]].Query,
-                    requests[group[Math.Min(2, group.Length - 1)]].Query,
-                    requests[group[Math.Min(3, group.Length - 1)]].Query,
-                    scores);
-                for (var j = 0; j < group.Length; j++)
-                {
-                    var request = group[j];
-                    if (matches[j] && scores[j] > thresholds[request])
-                    {
-                        var heap = heaps[request];
-                        Offer(heap, requests[request].Limit, slot, scores[j]);
-                        if (heap.Count == requests[request].Limit && heap.TryPeek(out _, out var worst))
-                        {
-                            thresholds[request] = worst;
-                        }
-                    }
-                }
+                var dots = Int8MultiQueryDot.Compute(row, group.Q0, group.Q1, group.Q2, group.Q3);
+                group.Offer(slot, Vector128.ConvertToSingle(dots - group.Offsets) * scale, admitted);
             }
         }
     }
 
-    private void SearchDocuments(SearchRequest request, HashSet<Guid> documentIds, PriorityQueue<int, float> heap)
+    private List<VectorMatch> Rescore(SearchRequest request, List<int> candidates)
     {
+        var heap = new PriorityQueue<int, float>(Math.Min(request.Limit, candidates.Count) + 1);
+        foreach (var slot in candidates)
+        {
+            Offer(heap, request.Limit, slot, ExactScore(request, slot));
+        }
+
+        return ToMatches(heap);
+    }
+
+    private List<VectorMatch> SearchDocuments(SearchRequest request, HashSet<Guid> documentIds)
+    {
+        var heap = new PriorityQueue<int, float>();
         foreach (var documentId in documentIds)
         {
             if (!_chunksByDocument.TryGetValue(documentId, out var chunkIds))
@@ -216,11 +251,16 @@ internal sealed class VectorStore
                 var slot = _slotByChunk[chunkId];
                 if (request.Filter.Matches(_points[slot].CollectionId, _points[slot].Tags))
                 {
-                    Offer(heap, request.Limit, slot, TensorPrimitives.Dot(request.Query, new ReadOnlySpan<float>(_vectors, slot * Dimension, Dimension)));
+                    Offer(heap, request.Limit, slot, ExactScore(request, slot));
                 }
             }
         }
+
+        return ToMatches(heap);
     }
+
+    private float ExactScore(SearchRequest request, int slot) =>
+        TensorPrimitives.Dot(request.Query, new ReadOnlySpan<float>(_vectors, slot * Dimension, Dimension));
 
     private static void Offer(PriorityQueue<int, float> heap, int limit, int slot, float score)
     {
@@ -259,6 +299,8 @@ internal sealed class VectorStore
         {
             _points[slot] = _points[last];
             Array.Copy(_vectors, (long)last * Dimension, _vectors, (long)slot * Dimension, Dimension);
+            Array.Copy(_quantized, (long)last * _rowLength, _quantized, (long)slot * _rowLength, _rowLength);
+            _scales[slot] = _scales[last];
             _slotByChunk[_points[slot].ChunkId] = slot;
         }
 
@@ -273,6 +315,19 @@ internal sealed class VectorStore
         }
     }
 
+    /// <summary>Gives back the spare capacity that growing by doubling left (up to half the arrays after a bulk load).</summary>
+    public void TrimExcess()
+    {
+        var capacity = Math.Max(Count, InitialCapacity);
+        if (capacity < _points.Length)
+        {
+            Array.Resize(ref _points, capacity);
+            Array.Resize(ref _vectors, capacity * Dimension);
+            Array.Resize(ref _quantized, capacity * _rowLength);
+            Array.Resize(ref _scales, capacity);
+        }
+    }
+
     private void EnsureCapacity(int count)
     {
         if (count <= _points.Length)
@@ -283,6 +338,8 @@ internal sealed class VectorStore
         var capacity = Math.Max(count, _points.Length * 2);
         Array.Resize(ref _points, capacity);
         Array.Resize(ref _vectors, checked(capacity * Dimension));
+        Array.Resize(ref _quantized, checked(capacity * _rowLength));
+        Array.Resize(ref _scales, capacity);
     }
 
     private readonly record struct PointMetadata(Guid ChunkId, Guid DocumentId, Guid CollectionId, string[] Tags);

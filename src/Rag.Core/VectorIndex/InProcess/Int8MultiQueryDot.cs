@@ -1,0 +1,104 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Rag.Core.VectorIndex.InProcess;
+
+/// <summary>
+/// Dot products of one stored row of unsigned bytes with four queries of signed bytes at once: the row is read
+/// from memory once and multiplied with all four queries while it is in registers.
+/// </summary>
+/// <remarks>
+/// Rows and queries are <see cref="Int8Quantization.RowLength"/> long, so there is no remainder. On x86 each
+/// step is vpmaddubsw (byte products, neighbours added in 16 bits: the quantization ranges keep that from
+/// saturating) then vpmaddwd by ones (neighbours added in 32 bits): three instructions per 32 components and
+/// query, against eight for a float dot product. (Measured on an AMD EPYC with AVX-512, the 512-bit form was
+/// slower than AVX2: its horizontal sums cost more than the loop saves at 384 dimensions.)
+/// </remarks>
+internal static class Int8MultiQueryDot
+{
+    public const int Width = 4;
+
+    /// <returns>The four dot products, in query order.</returns>
+    public static Vector128<int> Compute(ReadOnlySpan<byte> row, sbyte[] q0, sbyte[] q1, sbyte[] q2, sbyte[] q3)
+    {
+        Validate(row, q0, q1, q2, q3);
+        return Avx2.IsSupported ? ComputeAvx2(row, q0, q1, q2, q3) : ComputePortable(row, q0, q1, q2, q3);
+    }
+
+    private static Vector128<int> ComputeAvx2(ReadOnlySpan<byte> row, sbyte[] q0, sbyte[] q1, sbyte[] q2, sbyte[] q3)
+    {
+        ref var x = ref MemoryMarshal.GetReference(row);
+        ref var a = ref MemoryMarshal.GetArrayDataReference(q0);
+        ref var b = ref MemoryMarshal.GetArrayDataReference(q1);
+        ref var c = ref MemoryMarshal.GetArrayDataReference(q2);
+        ref var d = ref MemoryMarshal.GetArrayDataReference(q3);
+        var ones = Vector256.Create((short)1);
+        var sum0 = Vector256<int>.Zero;
+        var sum1 = Vector256<int>.Zero;
+        var sum2 = Vector256<int>.Zero;
+        var sum3 = Vector256<int>.Zero;
+        for (nuint i = 0; i < (nuint)row.Length; i += (nuint)Vector256<byte>.Count)
+        {
+            var bytes = Vector256.LoadUnsafe(ref x, i);
+            sum0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(bytes, Vector256.LoadUnsafe(ref a, i)), ones);
+            sum1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(bytes, Vector256.LoadUnsafe(ref b, i)), ones);
+            sum2 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(bytes, Vector256.LoadUnsafe(ref c, i)), ones);
+            sum3 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(bytes, Vector256.LoadUnsafe(ref d, i)), ones);
+        }
+
+        // Three horizontal adds leave each query's sum split across the two 128-bit halves, in query order.
+        var sums = Avx2.HorizontalAdd(Avx2.HorizontalAdd(sum0, sum1), Avx2.HorizontalAdd(sum2, sum3));
+        return sums.GetLower() + sums.GetUpper();
+    }
+
+    /// <summary>The path for machines without AVX2 (Arm, for one); callable so that tests cover it on any machine.</summary>
+    public static Vector128<int> ComputePortable(ReadOnlySpan<byte> row, sbyte[] q0, sbyte[] q1, sbyte[] q2, sbyte[] q3)
+    {
+        Validate(row, q0, q1, q2, q3);
+        ref var x = ref MemoryMarshal.GetReference(row);
+        ref var a = ref MemoryMarshal.GetArrayDataReference(q0);
+        ref var b = ref MemoryMarshal.GetArrayDataReference(q1);
+        ref var c = ref MemoryMarshal.GetArrayDataReference(q2);
+        ref var d = ref MemoryMarshal.GetArrayDataReference(q3);
+        var sum0 = Vector128<int>.Zero;
+        var sum1 = Vector128<int>.Zero;
+        var sum2 = Vector128<int>.Zero;
+        var sum3 = Vector128<int>.Zero;
+        for (nuint i = 0; i < (nuint)row.Length; i += (nuint)Vector128<byte>.Count)
+        {
+            var bytes = Vector128.LoadUnsafe(ref x, i);
+            var low = Vector128.WidenLower(bytes).AsInt16();
+            var high = Vector128.WidenUpper(bytes).AsInt16();
+            sum0 += SumOfProducts(low, high, Vector128.LoadUnsafe(ref a, i));
+            sum1 += SumOfProducts(low, high, Vector128.LoadUnsafe(ref b, i));
+            sum2 += SumOfProducts(low, high, Vector128.LoadUnsafe(ref c, i));
+            sum3 += SumOfProducts(low, high, Vector128.LoadUnsafe(ref d, i));
+        }
+
+        return Vector128.Create(Vector128.Sum(sum0), Vector128.Sum(sum1), Vector128.Sum(sum2), Vector128.Sum(sum3));
+    }
+
+    // Products of a byte (≤ 255) and a query component (|q| ≤ 63) fit in 16 bits; their sums are taken in 32.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> SumOfProducts(Vector128<short> low, Vector128<short> high, Vector128<sbyte> query)
+    {
+        var lowProducts = low * Vector128.WidenLower(query);
+        var highProducts = high * Vector128.WidenUpper(query);
+        return Vector128.WidenLower(lowProducts) + Vector128.WidenUpper(lowProducts) + Vector128.WidenLower(highProducts) + Vector128.WidenUpper(highProducts);
+    }
+
+    private static void Validate(ReadOnlySpan<byte> row, sbyte[] q0, sbyte[] q1, sbyte[] q2, sbyte[] q3)
+    {
+        if (row.Length % Int8Quantization.RowAlignment != 0)
+        {
+            throw new ArgumentException($"Rows must be padded to a multiple of {Int8Quantization.RowAlignment}.", nameof(row));
+        }
+
+        if (q0.Length != row.Length || q1.Length != row.Length || q2.Length != row.Length || q3.Length != row.Length)
+        {
+            throw new ArgumentException("Queries and row must have the same padded length.");
+        }
+    }
+}

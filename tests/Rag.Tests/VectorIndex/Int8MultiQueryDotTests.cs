@@ -1,0 +1,59 @@
+using System.Runtime.Intrinsics;
+using Rag.Core.VectorIndex.InProcess;
+
+namespace Rag.Tests.VectorIndex;
+
+public class Int8MultiQueryDotTests
+{
+    public static TheoryData<int> RowLengths => [32, 64, 384, 416];
+
+    [Theory]
+    [MemberData(nameof(RowLengths))]
+    public void GivesTheExactDotProductOfTheRowWithEachQuery(int rowLength)
+    {
+        var (row, queries) = RandomRowAndQueries(rowLength, new Random(rowLength));
+        var dots = Int8MultiQueryDot.Compute(row, queries[0], queries[1], queries[2], queries[3]);
+
+        Assert.Equal(Vector128.Create(queries.Select(query => ExpectedDot(row, query)).ToArray()), dots);
+    }
+
+    [Theory]
+    [MemberData(nameof(RowLengths))]
+    public void ThePortablePathGivesTheExactDotProduct(int rowLength)
+    {
+        var (row, queries) = RandomRowAndQueries(rowLength, new Random(rowLength + 1));
+        var dots = Int8MultiQueryDot.ComputePortable(row, queries[0], queries[1], queries[2], queries[3]);
+
+        Assert.Equal(Vector128.Create(queries.Select(query => ExpectedDot(row, query)).ToArray()), dots);
+    }
+
+    [Fact]
+    public void TheExtremesOfTheQuantizationRangesDoNotSaturate()
+    {
+        var row = Enumerable.Repeat(byte.MaxValue, 384).ToArray();
+        var highest = Enumerable.Repeat((sbyte)63, 384).ToArray();
+        var lowest = Enumerable.Repeat((sbyte)-63, 384).ToArray();
+        var dots = Int8MultiQueryDot.Compute(row, highest, lowest, highest, lowest);
+
+        Assert.Equal(Vector128.Create(384 * 255 * 63, -384 * 255 * 63, 384 * 255 * 63, -384 * 255 * 63), dots);
+    }
+
+    [Fact]
+    public void RefusesQueriesOfAnotherLengthAndUnpaddedRows()
+    {
+        Assert.Throws<ArgumentException>(() => Int8MultiQueryDot.Compute(new byte[64], new sbyte[64], new sbyte[64], new sbyte[96], new sbyte[64]));
+        Assert.Throws<ArgumentException>(() => Int8MultiQueryDot.Compute(new byte[16], new sbyte[16], new sbyte[16], new sbyte[16], new sbyte[16]));
+        Assert.Throws<ArgumentException>(() => Int8MultiQueryDot.ComputePortable(new byte[40], new sbyte[40], new sbyte[40], new sbyte[40], new sbyte[40]));
+    }
+
+    private static (byte[] Row, sbyte[][] Queries) RandomRowAndQueries(int rowLength, Random random)
+    {
+        var row = Enumerable.Range(0, rowLength).Select(_ => (byte)random.Next(0, 256)).ToArray();
+        var queries = Enumerable.Range(0, Int8MultiQueryDot.Width)
+            .Select(_ => Enumerable.Range(0, rowLength).Select(_ => (sbyte)random.Next(-63, 64)).ToArray())
+            .ToArray();
+        return (row, queries);
+    }
+
+    private static int ExpectedDot(byte[] row, sbyte[] query) => row.Zip(query, (a, b) => a * b).Sum();
+}
