@@ -18,6 +18,8 @@ internal static class LoadCommands
 
     private const int VocabularySize = 5_000;
 
+    private const int WarmUpRequestsPerClient = 100;
+
     // Pronounceable pseudo-words: a vocabulary large enough that a query term matches about one chunk in a hundred,
     // as words of real documents do, instead of every chunk.
     private static readonly string[] Vocabulary = CreateVocabulary();
@@ -68,7 +70,17 @@ internal static class LoadCommands
 
         // Let the API's in-process index catch up with the last index events before measuring.
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
-        await measure(http, Question(new Random(0)), cancellationToken);
+
+        // Warm-up at full concurrency until the services' code is fully optimised by the tiered JIT: measured cold,
+        // the first few thousand requests run partly unoptimised code and read far slower than a running service.
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async client =>
+        {
+            var random = new Random(-client - 1);
+            for (var i = 0; i < WarmUpRequestsPerClient; i++)
+            {
+                await measure(http, Question(random), cancellationToken);
+            }
+        }));
 
         var latencies = new List<TimeSpan>[clients];
         var cpuBefore = GraphCpu.Read(bench);
