@@ -135,6 +135,7 @@ public sealed class HybridRetriever(
     /// <summary>Weighted reciprocal rank fusion, scaled so that 1 means "ranked first by both retrievers".</summary>
     private List<(Guid Id, double Score, List<string> Retrievers)> Fuse(IReadOnlyList<VectorMatch> vectorHits, IReadOnlyList<Guid> textHits)
     {
+        var textWeight = _options.TextWeight ?? fullText.FusionWeight;
         var fused = new Dictionary<Guid, (double Score, List<string> Retrievers)>();
         for (var rank = 0; rank < vectorHits.Count; rank++)
         {
@@ -143,13 +144,13 @@ public sealed class HybridRetriever(
 
         for (var rank = 0; rank < textHits.Count; rank++)
         {
-            var contribution = _options.TextWeight / (_options.RankConstant + rank + 1);
+            var contribution = textWeight / (_options.RankConstant + rank + 1);
             fused[textHits[rank]] = fused.TryGetValue(textHits[rank], out var existing)
                 ? (existing.Score + contribution, [.. existing.Retrievers, "text"])
                 : (contribution, ["text"]);
         }
 
-        var best = (_options.VectorWeight + _options.TextWeight) / (_options.RankConstant + 1);
+        var best = (_options.VectorWeight + textWeight) / (_options.RankConstant + 1);
         // A retriever weighted 0 contributes nothing, not even unscored candidates.
         return [.. fused
             .Where(f => f.Value.Score > 0)

@@ -4,8 +4,8 @@ namespace Rag.Core.Retrieval;
 
 // "Retrieval": {
 //   "RankConstant": 20,
-//   "VectorWeight": 2.0,
-//   "TextWeight": 1.0,
+//   "VectorWeight": 1.0,
+//   "TextWeight": 2.0,        (unset: the full-text search's own weight)
 //   "MinCandidates": 20,
 //   "MmrLambda": 0.7
 // }
@@ -20,17 +20,17 @@ public sealed class RetrievalOptions
     [Range(1, 1_000)]
     public int RankConstant { get; set; } = 20;
 
+    /// <summary>How much a vector rank counts in fusion, relative to <see cref="TextWeight"/>.</summary>
+    [Range(0.0, 10.0)]
+    public double VectorWeight { get; set; } = 1.0;
+
     /// <summary>
-    /// How much a vector rank counts in fusion, relative to <see cref="TextWeight"/>. Twice as much by default: on the
-    /// PostgreSQL documentation question set (bench retrieval-eval) the offline embedder, which already matches words,
-    /// word pairs and spellings, ranks better than any-word full-text search, and equal weights with k = 60 let the
-    /// weaker retriever push the right page down (MRR 0.62 against the vector retriever's 0.64; 0.65–0.66 at 2:1, k = 20).
+    /// How much a full-text rank counts in fusion, relative to <see cref="VectorWeight"/>. Unset, the full-text search
+    /// in use says (<see cref="IFullTextSearch.FusionWeight"/>), because the two rank so differently: on the PostgreSQL
+    /// documentation question set (bench retrieval-eval) BM25 beats the offline embedder and ts_rank_cd trails it.
     /// </summary>
     [Range(0.0, 10.0)]
-    public double VectorWeight { get; set; } = 2.0;
-
-    [Range(0.0, 10.0)]
-    public double TextWeight { get; set; } = 1.0;
+    public double? TextWeight { get; set; }
 
     /// <summary>Each retriever returns at least this many candidates (and four times top_k) before fusion.</summary>
     [Range(1, 1_000)]

@@ -9,6 +9,10 @@ namespace Rag.Core.VectorIndex.InProcess;
 /// </summary>
 public sealed class InProcessFullTextSearch(NpgsqlDataSource dataSource, InProcessTextIndex index) : IFullTextSearch
 {
+    // BM25 ranks the PostgreSQL manual's questions better than the offline embedder (recall@5 0.97 against 0.80): at
+    // twice the vector weight hybrid keeps that and adds the pages only the embedder finds (see docs/performance.md).
+    public double FusionWeight => 2.0;
+
     public async Task<IReadOnlyList<Guid>> SearchAsync(string query, int limit, VectorFilter filter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
