@@ -77,12 +77,12 @@ internal static class RetrievalEvalCommand
             ("vector", new RetrievalOptions { VectorWeight = 1, TextWeight = 0 }),
             ("full-text", new RetrievalOptions { VectorWeight = 0, TextWeight = 1 }),
             ("hybrid", new RetrievalOptions()),
-            // Alternatives to the configured default, to show how sensitive fusion is to its weights.
+            // Alternatives to the defaults (k = 5, text weight from the full-text search), to show how sensitive fusion is.
             ("hybrid k=60 v1:t1", new RetrievalOptions { RankConstant = 60, VectorWeight = 1, TextWeight = 1 }),
             ("hybrid k=20 v1:t1", new RetrievalOptions { RankConstant = 20, VectorWeight = 1, TextWeight = 1 }),
+            ("hybrid k=5 v1:t1", new RetrievalOptions { RankConstant = 5, VectorWeight = 1, TextWeight = 1 }),
             ("hybrid k=20 v2:t1", new RetrievalOptions { RankConstant = 20, VectorWeight = 2, TextWeight = 1 }),
             ("hybrid k=20 v1:t3", new RetrievalOptions { RankConstant = 20, VectorWeight = 1, TextWeight = 3 }),
-            ("hybrid k=5 v1:t3", new RetrievalOptions { RankConstant = 5, VectorWeight = 1, TextWeight = 3 }),
         };
         foreach (var (fullTextName, fullText) in fullTextSearches)
         {

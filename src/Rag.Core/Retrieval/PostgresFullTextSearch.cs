@@ -11,7 +11,7 @@ namespace Rag.Core.Retrieval;
 public sealed class PostgresFullTextSearch(NpgsqlDataSource dataSource) : IFullTextSearch
 {
     // ts_rank_cd ranks the PostgreSQL manual's questions worse than the offline embedder (MRR 0.37 against 0.64):
-    // at half the vector weight it adds recall without pushing the right page down (hybrid 0.83 / 0.65).
+    // at half the vector weight it lifts the right page without pushing others out (see docs/performance.md).
     public double FusionWeight => 0.5;
 
     public async Task<IReadOnlyList<Guid>> SearchAsync(string query, int limit, VectorFilter filter, CancellationToken cancellationToken = default)

@@ -10,8 +10,8 @@ namespace Rag.Core.VectorIndex.InProcess;
 public sealed class InProcessFullTextSearch(NpgsqlDataSource dataSource, InProcessTextIndex index) : IFullTextSearch
 {
     // BM25 ranks the PostgreSQL manual's questions better than the offline embedder (recall@5 0.97 against 0.80): at
-    // twice the vector weight hybrid keeps that and adds the pages only the embedder finds (see docs/performance.md).
-    public double FusionWeight => 2.0;
+    // three times the vector weight hybrid keeps that and adds pages only the embedder finds (see docs/performance.md).
+    public double FusionWeight => 3.0;
 
     public async Task<IReadOnlyList<Guid>> SearchAsync(string query, int limit, VectorFilter filter, CancellationToken cancellationToken = default)
     {
