@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Numerics.Tensors;
 using System.Diagnostics;
 using Microsoft.Extensions.AI;
@@ -53,6 +54,10 @@ public sealed class HybridRetriever(
     IOptions<RetrievalOptions> options)
 {
     private readonly RetrievalOptions _options = options.Value;
+
+    // Collections are never deleted or renamed, so a name, once found, names the same collection for good. Names not
+    // found are not remembered: they may be created by the next upload.
+    private readonly ConcurrentDictionary<string, Guid> _collectionIds = new(StringComparer.Ordinal);
 
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(SearchQuery query, CancellationToken cancellationToken = default)
     {
@@ -233,13 +238,34 @@ public sealed class HybridRetriever(
 
     private async Task<List<Guid>> ResolveCollectionsAsync(IReadOnlyList<string> names, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT id FROM collections WHERE name = ANY($1)");
-        command.Parameters.Add(new() { Value = names.Select(n => n.ToLowerInvariant()).ToArray() });
-        var ids = new List<Guid>();
+        var normalized = names.Select(n => n.ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList();
+        var ids = new List<Guid>(normalized.Count);
+        var unknown = new List<string>();
+        foreach (var name in normalized)
+        {
+            if (_collectionIds.TryGetValue(name, out var id))
+            {
+                ids.Add(id);
+            }
+            else
+            {
+                unknown.Add(name);
+            }
+        }
+
+        if (unknown.Count == 0)
+        {
+            return ids;
+        }
+
+        await using var command = dataSource.CreateCommand("SELECT name, id FROM collections WHERE name = ANY($1)");
+        command.Parameters.Add(new() { Value = unknown.ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            ids.Add(reader.GetGuid(0));
+            var id = reader.GetGuid(1);
+            _collectionIds.TryAdd(reader.GetString(0), id);
+            ids.Add(id);
         }
 
         return ids;
