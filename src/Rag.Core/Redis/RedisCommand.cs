@@ -113,7 +113,11 @@ internal sealed class RedisCommand : TaskCompletionSource<RedisResult>
                 _span.SetStatus(ActivityStatusCode.Error, error?.GetType().Name ?? nameof(OperationCanceledException));
             }
 
+            // Stopping a span makes its parent current on this thread, which is the reader's or a timer's, not the
+            // caller's: keep whatever that thread had.
+            var current = Activity.Current;
             _span.Dispose();
+            Activity.Current = current;
         }
 
         RedisTelemetry.RecordCommand(Name, StartedAt, failed: reply is null);

@@ -117,6 +117,14 @@ public sealed class HybridRetriever(
         ranked = [.. ranked.Where(r => r.Score >= query.MinScore)];
         var needsEveryCandidate = query.Diversify || filters.ContentTypes is not null || filters.From is not null || filters.To is not null;
         var details = await LoadChunksAsync([.. ranked.Take(needsEveryCandidate ? ranked.Count : query.TopK).Select(r => r.Id)], filters, cancellationToken);
+        if (details.Count < query.TopK && ranked.Count > query.TopK && !needsEveryCandidate)
+        {
+            // A chunk the index still holds was deleted meanwhile: fill its place from the next candidates.
+            foreach (var (id, chunk) in await LoadChunksAsync([.. ranked.Skip(query.TopK).Select(r => r.Id)], filters, cancellationToken))
+            {
+                details[id] = chunk;
+            }
+        }
         var hits = ranked
             .Where(r => details.ContainsKey(r.Id))
             .Select(r =>

@@ -87,6 +87,28 @@ public sealed class InProcessTextIndexTests
     }
 
     [Fact]
+    public void ADocumentIndexedAgainAndAgainStillScoresAboveZero()
+    {
+        using var index = new InProcessTextIndex();
+        var documentId = Guid.NewGuid();
+        var other = Entry(Guid.NewGuid(), CollectionA, [], ("archive", 1));
+        index.Load([other]);
+
+        // Fewer dead entries than a compaction waits for, but more postings of "wal" than live chunks.
+        TextIndexEntry latest = null!;
+        for (var version = 0; version < 20; version++)
+        {
+            latest = Entry(documentId, CollectionA, [], ("wal", 1), ("archive", 1));
+            index.ReplaceDocument(documentId, [latest]);
+        }
+
+        var matches = index.Search(["wal", "archive"], 10, VectorFilter.None);
+
+        Assert.Equal([latest.ChunkId, other.ChunkId], Ids(matches));
+        Assert.All(matches, match => Assert.True(match.Score > 0, $"Score {match.Score} of {match.ChunkId}"));
+    }
+
+    [Fact]
     public void ManyReplacementsCompactWithoutChangingAnswers()
     {
         using var index = new InProcessTextIndex();

@@ -17,6 +17,12 @@ public sealed class InProcessFullTextSearch(NpgsqlDataSource dataSource, InProce
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(filter);
+        if (!index.IsLoaded)
+        {
+            // As the vector half does: a search now would silently lose its text half.
+            throw new VectorIndexNotReadyException("The in-process text index has not been loaded yet.");
+        }
+
         await using var command = dataSource.CreateCommand("SELECT tsvector_to_array(to_tsvector('english', $1))");
         command.Parameters.Add(new() { Value = query });
         var lexemes = (string[]?)await command.ExecuteScalarAsync(cancellationToken) ?? [];

@@ -35,6 +35,10 @@ public sealed class InProcessTextIndex : IDisposable
 
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private Contents _contents = new();
+    private volatile bool _loaded;
+
+    /// <summary>False until the first <see cref="Load"/>: an empty index then means "not loaded yet", not "no matches".</summary>
+    public bool IsLoaded => _loaded;
 
     public int Count
     {
@@ -64,6 +68,7 @@ public sealed class InProcessTextIndex : IDisposable
         }
 
         Write(() => _contents = contents);
+        _loaded = true;
     }
 
     /// <summary>Makes <paramref name="entries"/> the only chunks of <paramref name="documentId"/>.</summary>
@@ -208,7 +213,8 @@ public sealed class InProcessTextIndex : IDisposable
                         continue;
                     }
 
-                    var documentFrequency = postings.Count;
+                    // Dead postings still count until a compaction: capped, so the IDF stays above zero.
+                    var documentFrequency = Math.Min(postings.Count, LiveCount);
                     var idf = MathF.Log(1 + ((LiveCount - documentFrequency + 0.5f) / (documentFrequency + 0.5f)));
                     var numbers = postings.Numbers.AsSpan(0, postings.Count);
                     var counts = postings.Counts.AsSpan(0, postings.Count);

@@ -167,7 +167,8 @@ public sealed class InProcessVectorIndex : IVectorIndex, IDisposable
         }
         finally
         {
-            Volatile.Write(ref _scanning, 0);
+            // A full fence: the emptiness check below must not be read before the scanner is seen as free.
+            Interlocked.Exchange(ref _scanning, 0);
         }
 
         if (!_pending.IsEmpty && TryClaimScanner())
