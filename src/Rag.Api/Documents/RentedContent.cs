@@ -19,8 +19,6 @@ internal sealed class RentedContent : IDisposable
 
     public ReadOnlyMemory<byte> Memory => (_buffer ?? throw new ObjectDisposedException(nameof(RentedContent))).AsMemory(0, _length);
 
-    public int Length => _length;
-
     /// <returns>The whole content, or null (after draining the rest) when it is longer than <paramref name="limit"/>.</returns>
     public static async Task<RentedContent?> ReadAsync(Stream body, long limit, CancellationToken cancellationToken = default)
     {
