@@ -24,8 +24,9 @@ public sealed class AuthOptions
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>
-    /// How long a replica trusts what it read about a credential's user or key; zero reads it on every request. Another
-    /// replica's disabling, role change or revocation takes effect here within this time (this replica's at once).
+    /// How long a replica trusts what it read about a credential's user or key, and about the collections they may read
+    /// or write; zero reads them on every request. Another replica's disabling, role change, revocation or change of
+    /// access takes effect here within this time (this replica's at once).
     /// </summary>
     public TimeSpan CallerCacheLifetime { get; set; } = TimeSpan.FromSeconds(2);
 

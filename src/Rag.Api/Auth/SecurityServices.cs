@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Rag.Core.Identity;
 using Rag.Core.Security;
 
@@ -24,7 +25,8 @@ public static class SecurityServices
         services.AddSingleton<UserStore>();
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<CallerCache>();
-        services.AddSingleton<CollectionAccessStore>();
+        services.AddSingleton(sp => new CollectionAccessStore(
+            sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<AuthOptions>>().Value.CallerCacheLifetime));
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<DistributedRateLimiter>();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Npgsql;
 
 namespace Rag.Core.Identity;
@@ -18,8 +19,21 @@ public static class PrincipalKind
 /// Which collections a caller may see. Admins see all. Everyone else sees the collections granted to their user or to
 /// the API key they call with ("write" includes "read"). Whoever creates a collection by uploading into it gets "write" on it.
 /// </summary>
-public sealed class CollectionAccessStore(NpgsqlDataSource dataSource)
+/// <remarks>
+/// What a caller may see is remembered for <c>grantsLifetime</c> (the caller cache's lifetime, a few seconds), since
+/// every search and answer asks. A grant, revocation or new collection made through this replica is seen at once;
+/// one made through another replica within that lifetime, as for the callers themselves.
+/// </remarks>
+public sealed class CollectionAccessStore(NpgsqlDataSource dataSource, TimeProvider time, TimeSpan grantsLifetime)
 {
+    // Far more than the callers seen within one lifetime; past it, expired entries are swept.
+    private const int SweepAbove = 10_000;
+
+    private readonly ConcurrentDictionary<(Guid UserId, Guid? ApiKeyId, string Permission), Grants> _grants = new();
+
+    // Bumped by every change of access: a read that began before it must not store what it read.
+    private long _generation;
+
     /// <summary>The ids of the collections the caller may read (or write), or null when the caller may read every collection.</summary>
     public async Task<IReadOnlyList<Guid>?> GetAllowedAsync(Caller caller, string permission, CancellationToken cancellationToken = default)
     {
@@ -29,6 +43,36 @@ public sealed class CollectionAccessStore(NpgsqlDataSource dataSource)
             return null;
         }
 
+        var key = (caller.UserId, caller.ApiKeyId, permission);
+        var now = time.GetTimestamp();
+        if (_grants.TryGetValue(key, out var remembered) && time.GetElapsedTime(remembered.ReadAt, now) < grantsLifetime)
+        {
+            return remembered.CollectionIds;
+        }
+
+        var generation = Interlocked.Read(ref _generation);
+        var ids = await ReadAllowedAsync(caller, permission, cancellationToken);
+        if (grantsLifetime > TimeSpan.Zero)
+        {
+            if (_grants.Count > SweepAbove)
+            {
+                Sweep(now);
+            }
+
+            _grants[key] = new Grants(ids, now);
+
+            // A change that ran during the read may have missed the entry just stored: drop it rather than keep stale rights.
+            if (Interlocked.Read(ref _generation) != generation)
+            {
+                _grants.TryRemove(key, out _);
+            }
+        }
+
+        return ids;
+    }
+
+    private async Task<Guid[]> ReadAllowedAsync(Caller caller, string permission, CancellationToken cancellationToken)
+    {
         await using var command = dataSource.CreateCommand(
             """
             SELECT DISTINCT collection_id FROM collection_access
@@ -45,7 +89,7 @@ public sealed class CollectionAccessStore(NpgsqlDataSource dataSource)
             ids.Add(reader.GetGuid(0));
         }
 
-        return ids;
+        return [.. ids];
     }
 
     public async Task<bool> CanAccessAsync(Caller caller, Guid collectionId, string permission, CancellationToken cancellationToken = default) =>
@@ -110,6 +154,7 @@ public sealed class CollectionAccessStore(NpgsqlDataSource dataSource)
             grant.Parameters.Add(new() { Value = caller.UserId });
             await grant.ExecuteNonQueryAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
+            ForgetGrants();
             return id;
         }
     }
@@ -134,6 +179,7 @@ public sealed class CollectionAccessStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = principalId });
         command.Parameters.Add(new() { Value = permission });
         await command.ExecuteNonQueryAsync(cancellationToken);
+        ForgetGrants();
     }
 
     public async Task<bool> RevokeAsync(Guid collectionId, string principalKind, Guid principalId, CancellationToken cancellationToken = default)
@@ -143,6 +189,28 @@ public sealed class CollectionAccessStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = collectionId });
         command.Parameters.Add(new() { Value = principalKind });
         command.Parameters.Add(new() { Value = principalId });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        var revoked = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        ForgetGrants();
+        return revoked;
     }
+
+    // Changes of access are rare (an administrator's grant, a new collection): forgetting everything is simplest.
+    private void ForgetGrants()
+    {
+        Interlocked.Increment(ref _generation);
+        _grants.Clear();
+    }
+
+    private void Sweep(long now)
+    {
+        foreach (var (key, entry) in _grants)
+        {
+            if (time.GetElapsedTime(entry.ReadAt, now) >= grantsLifetime)
+            {
+                _grants.TryRemove(key, out _);
+            }
+        }
+    }
+
+    private sealed record Grants(Guid[] CollectionIds, long ReadAt);
 }

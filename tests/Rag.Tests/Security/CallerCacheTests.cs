@@ -171,4 +171,63 @@ public sealed class CallerCacheReplicaTests(SecurityFixture fixture)
             await Task.Delay(100);
         }
     }
+
+    [Fact]
+    public async Task AccessGrantedOrRevokedOnOneReplicaHoldsAtOnceThereAndWithinTheLifetimeOnTheOther()
+    {
+        var lifetime = TimeSpan.FromSeconds(1);
+        var database = await fixture.CreateDatabaseAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["RateLimits:PermitsPerWindow"] = "1000000",
+            ["Auth:CallerCacheLifetime"] = lifetime.ToString(),
+        };
+        await using var replicaA = fixture.CreateHost(database, settings);
+        await using var replicaB = fixture.CreateHost(database, settings);
+
+        using var admin = await replicaA.SignInAsAdminAsync();
+        using (var form = new MultipartFormDataContent { { new StringContent("granted"), "collection" } })
+        {
+            form.Add(new ByteArrayContent("A note about grants."u8.ToArray()), "files", "note.txt");
+            using var upload = await admin.PostAsync("/api/v1/documents", form);
+            Assert.Equal(HttpStatusCode.Accepted, upload.StatusCode);
+        }
+
+        var readerId = await ApiHost.CreateUserAsync(admin, "grantee", "grantee-password-1", Roles.Reader);
+        using var onA = await replicaA.SignInAsync("grantee", "grantee-password-1");
+        using var onB = await replicaB.SignInAsync("grantee", "grantee-password-1");
+        async Task<long> VisibleAsync(HttpClient client) =>
+            (await client.GetFromJsonAsync<JsonObject>("/api/v1/documents?collection=granted"))!["total"]!.GetValue<long>();
+
+        // Both replicas now remember that the reader may read nothing.
+        Assert.Equal(0, await VisibleAsync(onA));
+        Assert.Equal(0, await VisibleAsync(onB));
+
+        using (var grant = await admin.PutAsJsonAsync("/api/v1/admin/collections/granted/access", new { principal_kind = "user", principal_id = readerId, permission = "read" }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, grant.StatusCode);
+        }
+
+        Assert.Equal(1, await VisibleAsync(onA));
+        await WithinLifetimeAsync(async () => await VisibleAsync(onB) == 1, "Replica B still hides a granted collection long after its cache lifetime.");
+
+        using (var revoke = await admin.DeleteAsync($"/api/v1/admin/collections/granted/access/user/{readerId}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        }
+
+        Assert.Equal(0, await VisibleAsync(onA));
+        await WithinLifetimeAsync(async () => await VisibleAsync(onB) == 0, "Replica B still shows a revoked collection long after its cache lifetime.");
+
+        async Task WithinLifetimeAsync(Func<Task<bool>> holds, string failure)
+        {
+            // The bound of the wait is generous for a busy machine.
+            var changedAt = DateTime.UtcNow;
+            while (!await holds())
+            {
+                Assert.True(DateTime.UtcNow - changedAt < lifetime + TimeSpan.FromSeconds(10), failure);
+                await Task.Delay(100);
+            }
+        }
+    }
 }
