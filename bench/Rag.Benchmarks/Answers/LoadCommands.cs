@@ -65,11 +65,10 @@ internal static class LoadCommands
             directory.Delete(recursive: true);
         }
 
+        await bench.SettleAfterIngestionAsync(cancellationToken);
+
         // Measured as a reader's program calls: with an API key, through the per-collection access check.
         await bench.UseApiKeyOfNewUserAsync("searcher", "reader", readableCollection: "bench", cancellationToken: cancellationToken);
-
-        // Let the API's in-process index catch up with the last index events before measuring.
-        await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
 
         // Warm-up at full concurrency until the services' code is fully optimised by the tiered JIT: measured cold,
         // the first few thousand requests run partly unoptimised code and read far slower than a running service.

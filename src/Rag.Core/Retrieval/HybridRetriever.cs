@@ -112,15 +112,27 @@ public sealed class HybridRetriever(
 
         var ranked = Fuse(vectorHits, await textTask);
 
+        // The index scored its own hits by cosine already: only chunks found by text alone (or all of them, for MMR's
+        // comparisons) need their embedding read to measure relevance.
+        var vectorRelevance = new Dictionary<Guid, double>(vectorHits.Count);
+        foreach (var hit in vectorHits)
+        {
+            vectorRelevance[hit.ChunkId] = hit.Score;
+        }
+
+        Guid[] NeedingEmbeddings(IEnumerable<Guid> ids) => [.. ids.Where(id => query.Diversify || !vectorRelevance.ContainsKey(id))];
+
         // Content-type and date filters live on the documents table: applied while loading, in rank order. Without
         // them, and without MMR (which compares every candidate), only the chunks that can be returned are read.
         ranked = [.. ranked.Where(r => r.Score >= query.MinScore)];
         var needsEveryCandidate = query.Diversify || filters.ContentTypes is not null || filters.From is not null || filters.To is not null;
-        var details = await LoadChunksAsync([.. ranked.Take(needsEveryCandidate ? ranked.Count : query.TopK).Select(r => r.Id)], filters, cancellationToken);
+        Guid[] first = [.. ranked.Take(needsEveryCandidate ? ranked.Count : query.TopK).Select(r => r.Id)];
+        var details = await LoadChunksAsync(first, NeedingEmbeddings(first), filters, cancellationToken);
         if (details.Count < query.TopK && ranked.Count > query.TopK && !needsEveryCandidate)
         {
             // A chunk the index still holds was deleted meanwhile: fill its place from the next candidates.
-            foreach (var (id, chunk) in await LoadChunksAsync([.. ranked.Skip(query.TopK).Select(r => r.Id)], filters, cancellationToken))
+            Guid[] next = [.. ranked.Skip(query.TopK).Select(r => r.Id)];
+            foreach (var (id, chunk) in await LoadChunksAsync(next, NeedingEmbeddings(next), filters, cancellationToken))
             {
                 details[id] = chunk;
             }
@@ -130,7 +142,8 @@ public sealed class HybridRetriever(
             .Select(r =>
             {
                 var (hit, vector) = details[r.Id];
-                return (Hit: hit with { Score = r.Score, Relevance = Cosine(queryVector.Span, vector), Retrievers = r.Retrievers }, Vector: vector);
+                var relevance = vectorRelevance.TryGetValue(r.Id, out var cosine) ? cosine : Cosine(queryVector.Span, vector);
+                return (Hit: hit with { Score = r.Score, Relevance = relevance, Retrievers = r.Retrievers }, Vector: vector);
             })
             .ToList();
         return query.Diversify
@@ -215,11 +228,13 @@ public sealed class HybridRetriever(
         return await fullText.SearchAsync(text, limit, filter, cancellationToken);
     }
 
-    private async Task<Dictionary<Guid, (SearchHit Hit, float[]? Vector)>> LoadChunksAsync(Guid[] ids, SearchFilters filters, CancellationToken cancellationToken)
+    /// <param name="embeddingsOf">The chunks whose embeddings to read too: the others come without.</param>
+    private async Task<Dictionary<Guid, (SearchHit Hit, float[]? Vector)>> LoadChunksAsync(
+        Guid[] ids, Guid[] embeddingsOf, SearchFilters filters, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT ch.id, ch.document_id, d.title, ch.heading_path, ch.page, ch.text, ch.embedding
+            SELECT ch.id, ch.document_id, d.title, ch.heading_path, ch.page, ch.text, CASE WHEN ch.id = ANY($5) THEN ch.embedding END
             FROM chunks ch JOIN documents d ON d.id = ch.document_id
             WHERE ch.id = ANY($1)
               AND ($2::text[] IS NULL OR d.content_type = ANY($2))
@@ -230,6 +245,7 @@ public sealed class HybridRetriever(
         command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = (object?)filters.ContentTypes?.ToArray() ?? DBNull.Value });
         command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)filters.From ?? DBNull.Value });
         command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)filters.To ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = embeddingsOf });
         var chunks = new Dictionary<Guid, (SearchHit, float[]?)>(ids.Length);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -47,6 +47,7 @@ public sealed record VectorFilter(
     public static VectorFilter None { get; } = new();
 }
 
+/// <param name="Score">Cosine similarity of the query and the point's vector.</param>
 public sealed record VectorMatch(Guid ChunkId, Guid DocumentId, float Score);
 
 public sealed record VectorIndexDescription(string Kind, string? Model, int? Dimension, long? Count = null);

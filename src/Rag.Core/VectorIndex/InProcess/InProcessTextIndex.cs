@@ -104,11 +104,10 @@ public sealed class InProcessTextIndex : IDisposable
         ArgumentNullException.ThrowIfNull(lexemes);
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        var compiled = new CompiledFilter(filter);
         _lock.EnterReadLock();
         try
         {
-            return _contents.Search(lexemes, limit, compiled);
+            return _contents.Search(lexemes, limit, filter);
         }
         finally
         {
@@ -136,7 +135,13 @@ public sealed class InProcessTextIndex : IDisposable
         private readonly Dictionary<string, Postings> _postingsByLexeme = new(StringComparer.Ordinal);
         private readonly Dictionary<Guid, int> _entryByChunk = [];
         private readonly Dictionary<Guid, List<int>> _entriesByDocument = [];
+        private readonly Dictionary<Guid, int> _collectionOrdinals = [];
         private readonly List<Entry> _entries = [];
+
+        // What a walk over postings reads of each entry, kept apart from the entries in dense arrays (4 bytes each)
+        // that stay in cache: its length in lexemes (-1 once dead) and its collection's ordinal.
+        private readonly List<int> _lengths = [];
+        private readonly List<int> _collections = [];
         private long _liveLength;
 
         public int LiveCount => _entryByChunk.Count;
@@ -163,7 +168,15 @@ public sealed class InProcessTextIndex : IDisposable
                 length += count;
             }
 
-            _entries.Add(new Entry(entry.ChunkId, entry.DocumentId, entry.CollectionId, entry.Tags, length));
+            ref var collection = ref CollectionsMarshal.GetValueRefOrAddDefault(_collectionOrdinals, entry.CollectionId, out var known);
+            if (!known)
+            {
+                collection = _collectionOrdinals.Count - 1;
+            }
+
+            _entries.Add(new Entry(entry.ChunkId, entry.DocumentId, entry.CollectionId, entry.Tags));
+            _lengths.Add(length);
+            _collections.Add(collection);
             _entryByChunk[entry.ChunkId] = number;
             ref var ofDocument = ref CollectionsMarshal.GetValueRefOrAddDefault(_entriesByDocument, entry.DocumentId, out _);
             (ofDocument ??= []).Add(number);
@@ -190,7 +203,7 @@ public sealed class InProcessTextIndex : IDisposable
             }
         }
 
-        public IReadOnlyList<TextMatch> Search(IReadOnlyCollection<string> lexemes, int limit, CompiledFilter filter)
+        public IReadOnlyList<TextMatch> Search(IReadOnlyCollection<string> lexemes, int limit, VectorFilter filter)
         {
             if (LiveCount == 0)
             {
@@ -199,6 +212,12 @@ public sealed class InProcessTextIndex : IDisposable
 
             var averageLength = Math.Max(1f, (float)_liveLength / LiveCount);
             var entries = CollectionsMarshal.AsSpan(_entries);
+            var lengths = CollectionsMarshal.AsSpan(_lengths);
+            var collections = CollectionsMarshal.AsSpan(_collections);
+
+            // Collections are checked by ordinal; tags and documents, rarer, on the entry itself.
+            var admittedCollections = AdmittedCollections(filter);
+            var entryFilter = filter.Tags is not null || filter.DocumentIds is not null ? new CompiledFilter(filter with { CollectionIds = null }) : null;
 
             // Scores accumulate in a pooled array indexed by entry (cheaper than a hash map for thousands of matches);
             // the entries touched are remembered so that only they are ranked and cleared afterwards.
@@ -221,9 +240,9 @@ public sealed class InProcessTextIndex : IDisposable
                     for (var i = 0; i < numbers.Length; i++)
                     {
                         var number = numbers[i];
-                        ref readonly var entry = ref entries[number];
-                        if (!entry.IsLive || !(filter.MatchesEverything || filter.Matches(entry.CollectionId, entry.Tags))
-                            || (filter.DocumentIds is { } documentIds && !documentIds.Contains(entry.DocumentId)))
+                        var length = lengths[number];
+                        if (length < 0 || (admittedCollections is not null && !admittedCollections[collections[number]])
+                            || (entryFilter is not null && !Admits(entryFilter, entries[number])))
                         {
                             continue;
                         }
@@ -234,7 +253,7 @@ public sealed class InProcessTextIndex : IDisposable
                             touched.Add(number);
                         }
 
-                        scores[number] += idf * frequency * (K1 + 1) / (frequency + (K1 * (1 - B + (B * entry.Length / averageLength))));
+                        scores[number] += idf * frequency * (K1 + 1) / (frequency + (K1 * (1 - B + (B * length / averageLength))));
                     }
                 }
 
@@ -272,6 +291,29 @@ public sealed class InProcessTextIndex : IDisposable
             }
         }
 
+        /// <summary>Which collection ordinals the filter admits, or null when it admits every collection.</summary>
+        private bool[]? AdmittedCollections(VectorFilter filter)
+        {
+            if (filter.CollectionIds is not { } collectionIds)
+            {
+                return null;
+            }
+
+            var admitted = new bool[_collectionOrdinals.Count];
+            foreach (var collectionId in collectionIds)
+            {
+                if (_collectionOrdinals.TryGetValue(collectionId, out var ordinal))
+                {
+                    admitted[ordinal] = true;
+                }
+            }
+
+            return admitted;
+        }
+
+        private static bool Admits(CompiledFilter filter, in Entry entry) =>
+            filter.Matches(entry.CollectionId, entry.Tags) && (filter.DocumentIds is not { } documentIds || documentIds.Contains(entry.DocumentId));
+
         private void RemoveChunk(Guid chunkId)
         {
             if (_entryByChunk.TryGetValue(chunkId, out var number))
@@ -288,12 +330,11 @@ public sealed class InProcessTextIndex : IDisposable
 
         private void Kill(int number)
         {
-            var entry = _entries[number];
-            if (entry.IsLive)
+            if (_lengths[number] >= 0)
             {
-                _entries[number] = entry with { IsLive = false };
-                _entryByChunk.Remove(entry.ChunkId);
-                _liveLength -= entry.Length;
+                _entryByChunk.Remove(_entries[number].ChunkId);
+                _liveLength -= _lengths[number];
+                _lengths[number] = -1;
             }
         }
 
@@ -302,12 +343,17 @@ public sealed class InProcessTextIndex : IDisposable
         {
             var renumbered = new int[_entries.Count];
             var live = new List<Entry>(LiveCount);
+            var liveLengths = new List<int>(LiveCount);
+            var liveCollections = new List<int>(LiveCount);
             for (var number = 0; number < _entries.Count; number++)
             {
-                renumbered[number] = _entries[number].IsLive ? live.Count : -1;
-                if (_entries[number].IsLive)
+                var isLive = _lengths[number] >= 0;
+                renumbered[number] = isLive ? live.Count : -1;
+                if (isLive)
                 {
                     live.Add(_entries[number]);
+                    liveLengths.Add(_lengths[number]);
+                    liveCollections.Add(_collections[number]);
                 }
             }
 
@@ -321,6 +367,10 @@ public sealed class InProcessTextIndex : IDisposable
 
             _entries.Clear();
             _entries.AddRange(live);
+            _lengths.Clear();
+            _lengths.AddRange(liveLengths);
+            _collections.Clear();
+            _collections.AddRange(liveCollections);
             _entryByChunk.Clear();
             _entriesByDocument.Clear();
             for (var number = 0; number < _entries.Count; number++)
@@ -332,7 +382,7 @@ public sealed class InProcessTextIndex : IDisposable
         }
     }
 
-    private readonly record struct Entry(Guid ChunkId, Guid DocumentId, Guid CollectionId, string[] Tags, int Length, bool IsLive = true);
+    private readonly record struct Entry(Guid ChunkId, Guid DocumentId, Guid CollectionId, string[] Tags);
 
     /// <summary>The entries a lexeme occurs in, in the order they were added, with its count in each.</summary>
     private sealed class Postings
