@@ -69,6 +69,28 @@ public sealed class SearchGraphTests(SharedGraphFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
     }
 
+    [Fact]
+    public async Task ContentTypeAndDateFiltersApplyToEveryHitAndEachHitHasItsRelevance()
+    {
+        var collection = $"search-{Guid.NewGuid():N}"[..23];
+        var markdown = await fixture.Api.IngestAsync(collection, "runbook.md", Runbook);
+        var text = await fixture.Api.IngestAsync(collection, "notes.txt", "Zorblax relay notes: the Quibble cache is flushed before the nightly restart.");
+        const string query = "Zorblax relay Quibble cache nightly restart";
+
+        var all = await SearchAsync(new { query, collection, top_k = 10 });
+        Assert.Contains(all, hit => hit!.GetGuid("document_id") == markdown);
+        Assert.Contains(all, hit => hit!.GetGuid("document_id") == text);
+        // Whichever retriever found a hit, it carries the cosine of its embedding and the query's.
+        Assert.All(all, hit => Assert.InRange(hit!["relevance"]!.GetValue<double>(), -1, 1));
+
+        var onlyText = await SearchAsync(new { query, collection, top_k = 10, filters = new { content_types = new[] { "text/plain" } } });
+        Assert.Equal([text], onlyText.Select(hit => hit!.GetGuid("document_id")).Distinct());
+
+        var tomorrow = DateTimeOffset.UtcNow.AddDays(1);
+        Assert.Empty(await SearchAsync(new { query, collection, top_k = 10, filters = new { from = tomorrow } }));
+        Assert.Equal(all.Count, (await SearchAsync(new { query, collection, top_k = 10, filters = new { to = tomorrow } })).Count);
+    }
+
     private async Task<JsonArray> SearchAsync(object request)
     {
         using var response = await fixture.Api.Http.PostAsJsonAsync("/api/v1/search", request);
