@@ -95,12 +95,14 @@ public sealed class HybridRetriever(
 
         var queryVector = embedding[0].Vector;
         var scope = new VectorFilter(collectionIds, filters.DocumentIds, filters.Tags);
+        // The vector search is queued first: the in-process index scans on other threads while this one ranks the text.
+        var vectorTask = VectorSearchAsync(queryVector, candidates, scope, cancellationToken);
         using var abandonText = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var textTask = TextSearchAsync(query.Text, candidates, scope, abandonText.Token);
         IReadOnlyList<VectorMatch> vectorHits;
         try
         {
-            vectorHits = await VectorSearchAsync(queryVector, candidates, scope, cancellationToken);
+            vectorHits = await vectorTask;
         }
         catch
         {
