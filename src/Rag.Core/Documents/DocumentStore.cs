@@ -20,29 +20,7 @@ public sealed class DocumentStore(NpgsqlDataSource dataSource)
         ArgumentNullException.ThrowIfNull(audit);
         var sha256 = SHA256.HashData(document.Content.Span);
 
-        // One round trip: the sub-statements share one snapshot, and the foreign keys of the contents and the job are
-        // checked at the end of the statement, when the document row exists. A duplicate inserts nothing at all.
-        await using var insert = dataSource.CreateCommand(
-            """
-            WITH document AS (
-                INSERT INTO documents (id, collection_id, title, file_name, content_type, size_bytes, content_sha256, tags, created_by)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                ON CONFLICT ON CONSTRAINT documents_collection_content_key DO NOTHING
-                RETURNING id
-            ),
-            content AS (
-                INSERT INTO document_contents (document_id, content) SELECT id, $10 FROM document
-            ),
-            job AS (
-                INSERT INTO jobs (id, document_id, kind, max_attempts, trace_parent) SELECT $11, id, 'ingest', $12, $13 FROM document
-            ),
-            audit AS (
-                INSERT INTO audit_log (actor, action, target, detail, request_id, client_ip)
-                SELECT $14, 'document.uploaded', id::text, jsonb_build_object('collection', $15::text, 'file_name', $4, 'size_bytes', $6), $16, $17
-                FROM document
-            )
-            SELECT count(*) FROM document
-            """);
+        await using var insert = dataSource.CreateCommand(AddSql);
         var documentId = Guid.CreateVersion7();
         var jobId = Guid.CreateVersion7();
         insert.Parameters.Add(new() { Value = documentId });
@@ -67,6 +45,29 @@ public sealed class DocumentStore(NpgsqlDataSource dataSource)
             ? new AcceptedDocument(documentId, jobId, DocumentStatus.Queued, IsDuplicate: false)
             : await FindDuplicateAsync(document.CollectionId, sha256, cancellationToken);
     }
+
+    // One round trip: the sub-statements share one snapshot, and the foreign keys of the contents and the job are
+    // checked at the end of the statement, when the document row exists. A duplicate inserts nothing at all.
+    private static readonly string AddSql =
+        $$"""
+        WITH document AS (
+            INSERT INTO documents (id, collection_id, title, file_name, content_type, size_bytes, content_sha256, tags, created_by)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT ON CONSTRAINT documents_collection_content_key DO NOTHING
+            RETURNING id
+        ),
+        content AS (
+            INSERT INTO document_contents (document_id, content) SELECT id, $10 FROM document
+        ),
+        job AS (
+            INSERT INTO jobs (id, document_id, kind, max_attempts, trace_parent) SELECT $11, id, 'ingest', $12, $13 FROM document
+        ),
+        audit AS (
+        {{AuditLog.Insert(
+            "SELECT $14, 'document.uploaded', id::text, jsonb_build_object('collection', $15::text, 'file_name', $4, 'size_bytes', $6), $16, $17 FROM document")}}
+        )
+        SELECT count(*) FROM document
+        """;
 
     public async Task<DocumentRecord?> GetAsync(Guid id, CancellationToken cancellationToken = default)
     {

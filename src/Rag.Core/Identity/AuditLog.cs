@@ -14,14 +14,23 @@ public sealed record AuditSource(string Actor, string? RequestId, IPAddress? Cli
 /// </summary>
 public sealed class AuditLog(NpgsqlDataSource dataSource)
 {
+    /// <summary>
+    /// The audit insert, for a store's own statement and transaction (as the upload's), so the row commits with what it
+    /// records. <paramref name="rowsSql"/> is a SELECT or VALUES yielding, in order: actor, action, target (text),
+    /// detail (jsonb), request_id (text) and client_ip (inet).
+    /// </summary>
+    internal static string Insert(string rowsSql) =>
+        $"INSERT INTO audit_log (actor, action, target, detail, request_id, client_ip) {rowsSql}";
+
+    private static readonly string WriteSql = Insert("VALUES ($1, $2, $3, $4, $5, $6)");
+
     /// <param name="detail">Serialised as JSON; never put secrets or document text in it.</param>
     public async Task WriteAsync(
         string actor, string action, string? target, object? detail, string? requestId, IPAddress? clientIp, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(action);
-        await using var command = dataSource.CreateCommand(
-            "INSERT INTO audit_log (actor, action, target, detail, request_id, client_ip) VALUES ($1, $2, $3, $4, $5, $6)");
+        await using var command = dataSource.CreateCommand(WriteSql);
         command.Parameters.Add(new() { Value = actor });
         command.Parameters.Add(new() { Value = action });
         command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)target ?? DBNull.Value });
