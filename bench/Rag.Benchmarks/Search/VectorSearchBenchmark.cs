@@ -63,6 +63,9 @@ internal static class VectorSearchBenchmark
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{searcherCount} searchers, top {limit}, {Environment.ProcessorCount} cores:"));
         await MeasureAsync("  no filter              ", index, queries, limit, VectorFilter.None, searcherCount, duration, writer: null, cancellationToken);
+        // What /api/v1/search sends when every chunk is in collections the caller may read: admits every point.
+        var everyCollection = new VectorFilter(CollectionIds: [.. Enumerable.Range(0, Collections).Select(CollectionId)]);
+        await MeasureAsync("  every collection named ", index, queries, limit, everyCollection, searcherCount, duration, writer: null, cancellationToken);
         var oneCollection = new VectorFilter(CollectionIds: [CollectionId(3)]);
         await MeasureAsync("  one collection of ten  ", index, queries, limit, oneCollection, searcherCount, duration, writer: null, cancellationToken);
         var churn = documents[0];
