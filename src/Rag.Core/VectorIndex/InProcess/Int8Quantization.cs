@@ -12,8 +12,9 @@ namespace Rag.Core.VectorIndex.InProcess;
 /// products then add up to at most 8 × 63 × 63 = 31,752, inside a short. (Six bits stored rather than eight: the
 /// error stays well below the gaps that exact rescoring of the candidates leaves room for, as the recall tests
 /// measure, and the kernel needs one widening multiplication in four.) The offset adds 32 × (sum of the query's
-/// components) to every dot product, which the query carries as <see cref="QuantizedQuery.Offset"/>. (quantized dot − offset) × stored scale orders candidates as their
-/// cosines would, up to quantization error; the query's own scale is the same for every point and is dropped.
+/// components) to every dot product, which the query carries as <see cref="QuantizedQuery.Offset"/>.
+/// (quantized dot − offset) × stored scale orders candidates as their cosines would, up to quantization error;
+/// the query's own scale is the same for every point and is dropped.
 /// </remarks>
 internal static class Int8Quantization
 {

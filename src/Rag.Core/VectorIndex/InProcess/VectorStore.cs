@@ -7,7 +7,8 @@ namespace Rag.Core.VectorIndex.InProcess;
 /// The points of one model and dimension: vectors L2-normalised in one contiguous array (so a dot product is
 /// the cosine), the same vectors quantized to bytes in another (see <see cref="Int8Quantization"/>: a quarter
 /// of the memory for a scan to read), metadata in a parallel array, each point's collection as a small ordinal
-/// in another (what a scan's collection filter reads), and maps from chunk and document ids to slots. Deleting moves the last point into the freed slot, so the live points are always slots [0, Count).
+/// in another (what a scan's collection filter reads), and maps from chunk and document ids to slots. Deleting
+/// moves the last point into the freed slot, so the live points are always slots [0, Count).
 /// Not thread-safe: the index guards it with a reader/writer lock.
 /// </summary>
 internal sealed class VectorStore
