@@ -15,9 +15,9 @@ namespace Rag.Core.VectorIndex.InProcess;
 /// 32 components take a vpmaddubsw per query (byte products, neighbours added in 16 bits); four of those are
 /// added in 16 bits (the quantization ranges keep eight products inside a short) before one vpmaddwd by ones
 /// widens them to 32 bits: nine instructions, five of them multiplications, per 128 components and query,
-/// against 32 for a float dot product.
-/// (Measured on an AMD EPYC with AVX-512, the 512-bit form was slower than AVX2: its horizontal sums cost more
-/// than the loop saves at 384 dimensions.)
+/// against 32 for a float dot product. That holds for stored bytes up to 63, as <see cref="Int8Quantization"/>
+/// makes them; larger ones could saturate the 16-bit sums. (Measured on an AMD EPYC with AVX-512, the 512-bit
+/// form was slower than AVX2: its horizontal sums cost more than the loop saves at 384 dimensions.)
 /// </remarks>
 internal static class Int8MultiQueryDot
 {
