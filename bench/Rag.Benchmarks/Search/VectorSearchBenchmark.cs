@@ -61,8 +61,13 @@ internal static class VectorSearchBenchmark
         var recall = await MeasureRecallAsync(index, points, queries.Take(100).ToList(), limit, cancellationToken);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"recall@{limit} against the exact float scan, 100 queries: {recall:F4}"));
 
+        MeasureScans(points, dimensions, queries, limit, searcherCount);
+
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{searcherCount} searchers, top {limit}, {Environment.ProcessorCount} cores:"));
         await MeasureAsync("  no filter              ", index, queries, limit, VectorFilter.None, searcherCount, duration, writer: null, cancellationToken);
+        // What /api/v1/search sends when every chunk is in collections the caller may read: admits every point.
+        var everyCollection = new VectorFilter(CollectionIds: [.. Enumerable.Range(0, Collections).Select(CollectionId)]);
+        await MeasureAsync("  every collection named ", index, queries, limit, everyCollection, searcherCount, duration, writer: null, cancellationToken);
         var oneCollection = new VectorFilter(CollectionIds: [CollectionId(3)]);
         await MeasureAsync("  one collection of ten  ", index, queries, limit, oneCollection, searcherCount, duration, writer: null, cancellationToken);
         var churn = documents[0];
@@ -117,6 +122,44 @@ internal static class VectorSearchBenchmark
         var writeCount = await writes;
         Console.WriteLine(label + LatencyReport.Describe(latencies.SelectMany(list => list).ToList(), stopwatch.Elapsed, cpu)
             + (writer is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; {writeCount} document replacements of {ChunksPerDocument} chunks")));
+    }
+
+    // The store alone, answering batches of as many searches as there are searchers, one batch after another: no
+    // queue, no waiting callers and no idle thread-pool threads spinning, so CPU per search is the scan's own cost.
+    private static void MeasureScans(List<VectorPoint> points, int dimensions, List<ReadOnlyMemory<float>> queries, int limit, int batchSize)
+    {
+        var store = new VectorStore(OfflineEmbeddingGenerator.ModelId, dimensions);
+        foreach (var point in points)
+        {
+            store.Upsert(point);
+        }
+
+        var everyCollection = new VectorFilter(CollectionIds: [.. Enumerable.Range(0, Collections).Select(CollectionId)]);
+        foreach (var (label, filter) in new[] { ("no filter", VectorFilter.None), ("every collection named", everyCollection) })
+        {
+            const int Batches = 40;
+            var batches = Enumerable.Range(0, Batches)
+                .Select(b => Enumerable.Range(0, batchSize).Select(i => Request(queries[((b * batchSize) + i) % queries.Count], filter)).ToList())
+                .ToList();
+            store.Search(batches[0]);
+            var cpuBefore = Environment.CpuUsage.TotalTime;
+            var stopwatch = Stopwatch.StartNew();
+            foreach (var batch in batches)
+            {
+                store.Search(batch);
+            }
+
+            var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"scans alone, batches of {batchSize}, {label}: {stopwatch.Elapsed.TotalMilliseconds / Batches:F2} ms per batch, CPU {cpu.TotalMilliseconds / (Batches * batchSize):F3} ms per search"));
+        }
+
+        SearchRequest Request(ReadOnlyMemory<float> query, VectorFilter filter)
+        {
+            var normalised = query.ToArray();
+            TensorPrimitives.Divide(normalised, TensorPrimitives.Norm(normalised), normalised);
+            return new SearchRequest(normalised, limit, new CompiledFilter(filter), CancellationToken.None);
+        }
     }
 
     // The index scans quantized vectors and rescores a few candidates exactly: how many of the exact top matches

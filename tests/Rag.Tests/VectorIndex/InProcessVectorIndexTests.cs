@@ -71,6 +71,53 @@ public sealed class InProcessVectorIndexTests : VectorIndexBehaviourTests
         }
     }
 
+    // A scan reads each point's collection as an ordinal kept beside its slot: deletes move the last point into the
+    // freed slot, and searches answered in one batch mix filters that admit everything, some or nothing.
+    [Fact]
+    public async Task CollectionFiltersFollowPointsMovedByDeletesAndMixInOneBatch()
+    {
+        using var index = new InProcessVectorIndex();
+        await index.EnsureCreatedAsync(Model, Dimension);
+        var random = new Random(28);
+        var collections = Enumerable.Range(0, 3).Select(_ => Guid.NewGuid()).ToArray();
+        var documents = Enumerable.Range(0, 24)
+            .Select(d => CreateDocument(Guid.NewGuid(), 1, 10, collections[d % 3], [d % 2 == 0 ? "even" : "odd"], random))
+            .ToList();
+        foreach (var document in documents)
+        {
+            await index.ReplaceDocumentAsync(document[0].DocumentId, document);
+        }
+
+        foreach (var document in documents.Where((_, d) => d % 4 == 1))
+        {
+            await index.DeleteDocumentAsync(document[0].DocumentId);
+        }
+
+        var remaining = documents.Where((_, d) => d % 4 != 1).SelectMany(document => document).ToList();
+        VectorFilter[] filters =
+        [
+            VectorFilter.None,
+            new(CollectionIds: collections),
+            new(CollectionIds: [collections[1]]),
+            new(CollectionIds: [collections[0], collections[2]]),
+            new(CollectionIds: [Guid.NewGuid()]),
+            new(CollectionIds: [collections[2]], Tags: ["odd"]),
+            new(Tags: ["even"]),
+        ];
+        var searches = Enumerable.Range(0, 28).Select(i => (Query: RandomVector(random), Filter: filters[i % filters.Length])).ToList();
+
+        var results = await Task.WhenAll(searches.Select(search => Task.Run(() => index.SearchAsync(search.Query, 300, search.Filter))))
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        for (var i = 0; i < searches.Count; i++)
+        {
+            var (query, filter) = searches[i];
+            var candidates = remaining.Where(point =>
+                (filter.CollectionIds?.Contains(point.CollectionId) ?? true) && (filter.Tags?.Any(point.Tags.Contains) ?? true)).ToList();
+            AssertMatchesBruteForce(candidates, query, 300, results[i]);
+        }
+    }
+
     [Fact]
     public async Task ACancelledSearchIsCancelled()
     {

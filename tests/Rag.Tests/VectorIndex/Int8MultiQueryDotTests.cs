@@ -5,7 +5,7 @@ namespace Rag.Tests.VectorIndex;
 
 public class Int8MultiQueryDotTests
 {
-    public static TheoryData<int> RowLengths => [32, 64, 384, 416];
+    public static TheoryData<int> RowLengths => [128, 256, 384, 512];
 
     [Theory]
     [MemberData(nameof(RowLengths))]
@@ -30,25 +30,25 @@ public class Int8MultiQueryDotTests
     [Fact]
     public void TheExtremesOfTheQuantizationRangesDoNotSaturate()
     {
-        var row = Enumerable.Repeat(byte.MaxValue, 384).ToArray();
+        var row = Enumerable.Repeat((byte)63, 384).ToArray();
         var highest = Enumerable.Repeat((sbyte)63, 384).ToArray();
         var lowest = Enumerable.Repeat((sbyte)-63, 384).ToArray();
         var dots = Int8MultiQueryDot.Compute(row, highest, lowest, highest, lowest);
 
-        Assert.Equal(Vector128.Create(384 * 255 * 63, -384 * 255 * 63, 384 * 255 * 63, -384 * 255 * 63), dots);
+        Assert.Equal(Vector128.Create(384 * 63 * 63, -384 * 63 * 63, 384 * 63 * 63, -384 * 63 * 63), dots);
     }
 
     [Fact]
     public void RefusesQueriesOfAnotherLengthAndUnpaddedRows()
     {
-        Assert.Throws<ArgumentException>(() => Int8MultiQueryDot.Compute(new byte[64], new sbyte[64], new sbyte[64], new sbyte[96], new sbyte[64]));
-        Assert.Throws<ArgumentException>(() => Int8MultiQueryDot.Compute(new byte[16], new sbyte[16], new sbyte[16], new sbyte[16], new sbyte[16]));
-        Assert.Throws<ArgumentException>(() => Int8MultiQueryDot.ComputePortable(new byte[40], new sbyte[40], new sbyte[40], new sbyte[40], new sbyte[40]));
+        Assert.Throws<ArgumentException>(() => Int8MultiQueryDot.Compute(new byte[128], new sbyte[128], new sbyte[128], new sbyte[256], new sbyte[128]));
+        Assert.Throws<ArgumentException>(() => Int8MultiQueryDot.Compute(new byte[64], new sbyte[64], new sbyte[64], new sbyte[64], new sbyte[64]));
+        Assert.Throws<ArgumentException>(() => Int8MultiQueryDot.ComputePortable(new byte[192], new sbyte[192], new sbyte[192], new sbyte[192], new sbyte[192]));
     }
 
     private static (byte[] Row, sbyte[][] Queries) RandomRowAndQueries(int rowLength, Random random)
     {
-        var row = Enumerable.Range(0, rowLength).Select(_ => (byte)random.Next(0, 256)).ToArray();
+        var row = Enumerable.Range(0, rowLength).Select(_ => (byte)random.Next(0, 64)).ToArray();
         var queries = Enumerable.Range(0, Int8MultiQueryDot.Width)
             .Select(_ => Enumerable.Range(0, rowLength).Select(_ => (sbyte)random.Next(-63, 64)).ToArray())
             .ToArray();

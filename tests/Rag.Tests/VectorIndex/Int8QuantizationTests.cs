@@ -5,7 +5,7 @@ namespace Rag.Tests.VectorIndex;
 public class Int8QuantizationTests
 {
     [Fact]
-    public void AStoredVectorSpansTheByteRangeAndEveryComponentIsWithinHalfAStep()
+    public void AStoredVectorSpansTheSixBitRangeAndEveryComponentIsWithinHalfAStep()
     {
         var random = new Random(40);
         var vector = Enumerable.Range(0, 384).Select(_ => random.NextSingle() - 0.5f).ToArray();
@@ -15,32 +15,32 @@ public class Int8QuantizationTests
 
         var scale = Int8Quantization.QuantizeStored(vector, quantized);
 
-        Assert.Equal(0.9f / 127, scale, 1e-7f);
+        Assert.Equal(0.9f / 31, scale, 1e-7f);
         Assert.Equal(1, quantized[17]);
-        Assert.Equal(255, quantized[18]);
+        Assert.Equal(63, quantized[18]);
         for (var i = 0; i < vector.Length; i++)
         {
-            Assert.InRange(vector[i] - ((quantized[i] - 128) * scale), (-scale / 2) - 1e-6f, (scale / 2) + 1e-6f);
+            Assert.InRange(vector[i] - ((quantized[i] - 32) * scale), (-scale / 2) - 1e-6f, (scale / 2) + 1e-6f);
         }
     }
 
     [Fact]
     public void AZeroVectorQuantizesToZeroWithScaleZero()
     {
-        var quantized = new byte[32];
+        var quantized = new byte[128];
 
         var scale = Int8Quantization.QuantizeStored(new float[20], quantized);
 
         Assert.Equal(0, scale);
-        Assert.All(quantized[..20], value => Assert.Equal(128, value));
+        Assert.All(quantized[..20], value => Assert.Equal(32, value));
     }
 
     [Theory]
-    [InlineData(1, 32)]
-    [InlineData(16, 32)]
-    [InlineData(32, 32)]
+    [InlineData(1, 128)]
+    [InlineData(16, 128)]
+    [InlineData(128, 128)]
     [InlineData(384, 384)]
-    [InlineData(385, 416)]
+    [InlineData(385, 512)]
     public void AQueryIsQuantizedToSixBitsAndASignPaddedWithZeros(int dimension, int rowLength)
     {
         var query = Enumerable.Range(1, dimension).Select(i => i % 2 == 0 ? i : -(float)i).ToArray();
@@ -51,7 +51,7 @@ public class Int8QuantizationTests
         Assert.Equal(63, Math.Abs((int)quantized.Values[dimension - 1]));
         Assert.All(quantized.Values, value => Assert.InRange(value, -63, 63));
         Assert.All(quantized.Values[dimension..], value => Assert.Equal(0, value));
-        Assert.Equal(128 * quantized.Values.Sum(value => value), quantized.Offset);
+        Assert.Equal(32 * quantized.Values.Sum(value => value), quantized.Offset);
     }
 
     [Fact]

@@ -23,13 +23,16 @@ internal sealed class CompiledFilter
     /// <summary>The documents to look in, or null for all; the store visits only these.</summary>
     public HashSet<Guid>? DocumentIds { get; }
 
-    public bool Matches(Guid collectionId, string[] tags)
-    {
-        if (_onlyCollectionId is { } onlyCollectionId ? collectionId != onlyCollectionId : _collectionIds?.Contains(collectionId) == false)
-        {
-            return false;
-        }
+    /// <summary>Whether the filter restricts tags: if not, <see cref="AdmitsTags"/> is always true.</summary>
+    public bool HasTags => _tags is not null;
 
+    public bool Matches(Guid collectionId, string[] tags) => AdmitsCollection(collectionId) && AdmitsTags(tags);
+
+    public bool AdmitsCollection(Guid collectionId) =>
+        _onlyCollectionId is { } onlyCollectionId ? collectionId == onlyCollectionId : _collectionIds?.Contains(collectionId) != false;
+
+    public bool AdmitsTags(string[] tags)
+    {
         if (_tags is null)
         {
             return true;

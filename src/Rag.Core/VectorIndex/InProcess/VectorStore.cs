@@ -6,8 +6,9 @@ namespace Rag.Core.VectorIndex.InProcess;
 /// <summary>
 /// The points of one model and dimension: vectors L2-normalised in one contiguous array (so a dot product is
 /// the cosine), the same vectors quantized to bytes in another (see <see cref="Int8Quantization"/>: a quarter
-/// of the memory for a scan to read), metadata in a parallel array, and maps from chunk and document ids to
-/// slots. Deleting moves the last point into the freed slot, so the live points are always slots [0, Count).
+/// of the memory for a scan to read), metadata in a parallel array, each point's collection as a small ordinal
+/// in another (what a scan's collection filter reads), and maps from chunk and document ids to slots. Deleting
+/// moves the last point into the freed slot, so the live points are always slots [0, Count).
 /// Not thread-safe: the index guards it with a reader/writer lock.
 /// </summary>
 internal sealed class VectorStore
@@ -24,11 +25,16 @@ internal sealed class VectorStore
 
     private readonly Dictionary<Guid, int> _slotByChunk = [];
     private readonly Dictionary<Guid, HashSet<Guid>> _chunksByDocument = [];
+    private readonly Dictionary<Guid, int> _collectionOrdinals = [];
+
+    // By ordinal; never shrinks, as collections are few and never renamed.
+    private readonly List<Guid> _collections = [];
     private readonly int _rowLength;
     private float[] _vectors;
     private byte[] _quantized;
     private float[] _scales;
     private PointMetadata[] _points;
+    private int[] _collectionOrdinalBySlot;
 
     public VectorStore(string model, int dimension)
     {
@@ -39,6 +45,7 @@ internal sealed class VectorStore
         _quantized = new byte[checked(InitialCapacity * _rowLength)];
         _scales = new float[InitialCapacity];
         _points = new PointMetadata[InitialCapacity];
+        _collectionOrdinalBySlot = new int[InitialCapacity];
     }
 
     public string Model { get; }
@@ -126,6 +133,7 @@ internal sealed class VectorStore
 
         chunkIds.Add(point.ChunkId);
         _points[slot] = new PointMetadata(point.ChunkId, point.DocumentId, point.CollectionId, [.. point.Tags]);
+        _collectionOrdinalBySlot[slot] = CollectionOrdinal(point.CollectionId);
         var target = _vectors.AsSpan(slot * Dimension, Dimension);
         point.Vector.Span.CopyTo(target);
         var norm = TensorPrimitives.Norm(target);
@@ -174,6 +182,18 @@ internal sealed class VectorStore
         return results;
     }
 
+    private int CollectionOrdinal(Guid collectionId)
+    {
+        if (!_collectionOrdinals.TryGetValue(collectionId, out var ordinal))
+        {
+            ordinal = _collections.Count;
+            _collections.Add(collectionId);
+            _collectionOrdinals.Add(collectionId, ordinal);
+        }
+
+        return ordinal;
+    }
+
     /// <summary>How many approximate matches a scan keeps for exact rescoring.</summary>
     private int CandidateCount(int limit) => (int)Math.Min(Count, Math.Max(MinimumCandidates, (long)limit * Oversampling));
 
@@ -186,7 +206,7 @@ internal sealed class VectorStore
         var groups = new ScanGroup[partitions][];
         Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = partitions }, partition =>
         {
-            groups[partition] = requests.Chunk(Int8MultiQueryDot.Width).Select(group => new ScanGroup(group, CandidateCount)).ToArray();
+            groups[partition] = requests.Chunk(Int8MultiQueryDot.Width).Select(group => new ScanGroup(group, _collections, CandidateCount)).ToArray();
             Scan(groups[partition], (int)((long)Count * partition / partitions), (int)((long)Count * (partition + 1) / partitions));
         });
 
@@ -212,8 +232,7 @@ internal sealed class VectorStore
             var scale = Vector128.Create(_scales[slot]);
             foreach (var group in groups)
             {
-                // Unfiltered searches do not read the metadata, which would add a seventh to the memory scanned.
-                var admitted = group.Filtered ? group.Admits(_points[slot].CollectionId, _points[slot].Tags) : Vector128<int>.AllBitsSet;
+                var admitted = group.Filtered ? Admits(group, slot) : group.LanesInUse;
                 if (admitted == Vector128<int>.Zero)
                 {
                     continue;
@@ -223,6 +242,13 @@ internal sealed class VectorStore
                 group.Offer(slot, Vector128.ConvertToSingle(dots - group.Offsets) * scale, admitted);
             }
         }
+    }
+
+    // The collection ordinal is one int per point; the metadata (56 bytes) is read only for tag filters.
+    private Vector128<int> Admits(ScanGroup group, int slot)
+    {
+        var lanes = group.AdmitsCollection(_collectionOrdinalBySlot[slot]);
+        return group.HasTagFilters && lanes != Vector128<int>.Zero ? group.AdmitsTags(lanes, _points[slot].Tags) : lanes;
     }
 
     private List<VectorMatch> Rescore(SearchRequest request, List<int> candidates)
@@ -298,6 +324,7 @@ internal sealed class VectorStore
         if (slot != last)
         {
             _points[slot] = _points[last];
+            _collectionOrdinalBySlot[slot] = _collectionOrdinalBySlot[last];
             Array.Copy(_vectors, (long)last * Dimension, _vectors, (long)slot * Dimension, Dimension);
             Array.Copy(_quantized, (long)last * _rowLength, _quantized, (long)slot * _rowLength, _rowLength);
             _scales[slot] = _scales[last];
@@ -322,6 +349,7 @@ internal sealed class VectorStore
         if (capacity < _points.Length)
         {
             Array.Resize(ref _points, capacity);
+            Array.Resize(ref _collectionOrdinalBySlot, capacity);
             Array.Resize(ref _vectors, capacity * Dimension);
             Array.Resize(ref _quantized, capacity * _rowLength);
             Array.Resize(ref _scales, capacity);
@@ -337,6 +365,7 @@ internal sealed class VectorStore
 
         var capacity = Math.Max(count, _points.Length * 2);
         Array.Resize(ref _points, capacity);
+        Array.Resize(ref _collectionOrdinalBySlot, capacity);
         Array.Resize(ref _vectors, checked(capacity * Dimension));
         Array.Resize(ref _quantized, checked(capacity * _rowLength));
         Array.Resize(ref _scales, capacity);
