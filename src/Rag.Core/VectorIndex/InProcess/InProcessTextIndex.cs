@@ -138,10 +138,9 @@ public sealed class InProcessTextIndex : IDisposable
         private readonly Dictionary<Guid, int> _collectionOrdinals = [];
         private readonly List<Entry> _entries = [];
 
-        // What a walk over postings reads of each entry, kept apart from the entries in dense arrays (4 bytes each)
-        // that stay in cache: its length in lexemes (-1 once dead) and its collection's ordinal.
-        private readonly List<int> _lengths = [];
-        private readonly List<int> _collections = [];
+        // What a walk over postings reads of each entry, kept apart from the entries in a dense array (8 bytes each, so one
+        // memory access per posting, mostly from cache): its length in lexemes (-1 once dead) and its collection's ordinal.
+        private readonly List<Shape> _shapes = [];
         private long _liveLength;
 
         public int LiveCount => _entryByChunk.Count;
@@ -175,8 +174,7 @@ public sealed class InProcessTextIndex : IDisposable
             }
 
             _entries.Add(new Entry(entry.ChunkId, entry.DocumentId, entry.CollectionId, entry.Tags));
-            _lengths.Add(length);
-            _collections.Add(collection);
+            _shapes.Add(new Shape(length, collection));
             _entryByChunk[entry.ChunkId] = number;
             ref var ofDocument = ref CollectionsMarshal.GetValueRefOrAddDefault(_entriesByDocument, entry.DocumentId, out _);
             (ofDocument ??= []).Add(number);
@@ -212,8 +210,7 @@ public sealed class InProcessTextIndex : IDisposable
 
             var averageLength = Math.Max(1f, (float)_liveLength / LiveCount);
             var entries = CollectionsMarshal.AsSpan(_entries);
-            var lengths = CollectionsMarshal.AsSpan(_lengths);
-            var collections = CollectionsMarshal.AsSpan(_collections);
+            var shapes = CollectionsMarshal.AsSpan(_shapes);
 
             // Collections are checked by ordinal; tags and documents, rarer, on the entry itself.
             var admittedCollections = AdmittedCollections(filter);
@@ -240,8 +237,8 @@ public sealed class InProcessTextIndex : IDisposable
                     for (var i = 0; i < numbers.Length; i++)
                     {
                         var number = numbers[i];
-                        var length = lengths[number];
-                        if (length < 0 || (admittedCollections is not null && !admittedCollections[collections[number]])
+                        var (length, collection) = shapes[number];
+                        if (length < 0 || (admittedCollections is not null && !admittedCollections[collection])
                             || (entryFilter is not null && !Admits(entryFilter, entries[number])))
                         {
                             continue;
@@ -330,11 +327,12 @@ public sealed class InProcessTextIndex : IDisposable
 
         private void Kill(int number)
         {
-            if (_lengths[number] >= 0)
+            var shape = _shapes[number];
+            if (shape.Length >= 0)
             {
                 _entryByChunk.Remove(_entries[number].ChunkId);
-                _liveLength -= _lengths[number];
-                _lengths[number] = -1;
+                _liveLength -= shape.Length;
+                _shapes[number] = shape with { Length = -1 };
             }
         }
 
@@ -343,17 +341,15 @@ public sealed class InProcessTextIndex : IDisposable
         {
             var renumbered = new int[_entries.Count];
             var live = new List<Entry>(LiveCount);
-            var liveLengths = new List<int>(LiveCount);
-            var liveCollections = new List<int>(LiveCount);
+            var liveShapes = new List<Shape>(LiveCount);
             for (var number = 0; number < _entries.Count; number++)
             {
-                var isLive = _lengths[number] >= 0;
+                var isLive = _shapes[number].Length >= 0;
                 renumbered[number] = isLive ? live.Count : -1;
                 if (isLive)
                 {
                     live.Add(_entries[number]);
-                    liveLengths.Add(_lengths[number]);
-                    liveCollections.Add(_collections[number]);
+                    liveShapes.Add(_shapes[number]);
                 }
             }
 
@@ -367,10 +363,8 @@ public sealed class InProcessTextIndex : IDisposable
 
             _entries.Clear();
             _entries.AddRange(live);
-            _lengths.Clear();
-            _lengths.AddRange(liveLengths);
-            _collections.Clear();
-            _collections.AddRange(liveCollections);
+            _shapes.Clear();
+            _shapes.AddRange(liveShapes);
             _entryByChunk.Clear();
             _entriesByDocument.Clear();
             for (var number = 0; number < _entries.Count; number++)
@@ -383,6 +377,8 @@ public sealed class InProcessTextIndex : IDisposable
     }
 
     private readonly record struct Entry(Guid ChunkId, Guid DocumentId, Guid CollectionId, string[] Tags);
+
+    private readonly record struct Shape(int Length, int Collection);
 
     /// <summary>The entries a lexeme occurs in, in the order they were added, with its count in each.</summary>
     private sealed class Postings
