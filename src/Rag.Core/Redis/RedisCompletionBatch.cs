@@ -45,7 +45,8 @@ internal sealed class RedisCompletionBatch : IThreadPoolWorkItem
             {
                 // Callers' continuations keep their exceptions in their own tasks, so this is our bookkeeping (a
                 // telemetry listener): the caller gets the exception rather than a task that never ends, and the
-                // rest of the batch is still completed.
+                // rest of the batch is still completed. Should a continuation's exception ever escape after all, it
+                // surfaces as unhandled once the batch is done, as it would from any thread-pool work item.
                 if (!command.TrySetException(exception))
                 {
                     (escaped ??= []).Add(exception);
