@@ -30,6 +30,7 @@ internal sealed class RedisConnection : IAsyncDisposable
     private readonly string _endpoint;
     private Task _loops = Task.CompletedTask;
     private volatile Exception? _failure;
+    private RedisCommand? _overdue;
 
     private RedisConnection(Socket socket, Stream stream, string endpoint, Action<RedisResult>? pushHandler)
     {
@@ -337,6 +338,9 @@ internal sealed class RedisConnection : IAsyncDisposable
             return;
         }
 
+        // Set before the loops are stopped: the writer's own FailPending may be the one that finds the command.
+        _overdue = overdue;
+
         _queue.Writer.TryComplete();
         try
         {
@@ -349,7 +353,7 @@ internal sealed class RedisConnection : IAsyncDisposable
 
         _stream.Dispose();
         _socket.Dispose();
-        FailPending(overdue);
+        FailPending();
         _closed.TrySetResult(failure);
     }
 
@@ -357,8 +361,9 @@ internal sealed class RedisConnection : IAsyncDisposable
     /// Fails every command still waiting, from a work item of its own: this runs on the reader, the writer, the
     /// timeout watcher or a disposer, none of which may run callers' continuations.
     /// </summary>
-    private void FailPending(RedisCommand? overdue = null)
+    private void FailPending()
     {
+        var overdue = Volatile.Read(ref _overdue);
         var failures = new RedisCompletionBatch();
         while (_inFlight.TryDequeue(out var command) | _queue.Reader.TryRead(out var queued))
         {
