@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using Npgsql;
+using Rag.Core.Caching;
 
 namespace Rag.Core.Identity;
 
@@ -26,13 +26,7 @@ public static class PrincipalKind
 /// </remarks>
 public sealed class CollectionAccessStore(NpgsqlDataSource dataSource, TimeProvider time, TimeSpan grantsLifetime)
 {
-    // Far more than the callers seen within one lifetime; past it, expired entries are swept.
-    private const int SweepAbove = 10_000;
-
-    private readonly ConcurrentDictionary<(Guid UserId, Guid? ApiKeyId, string Permission), Grants> _grants = new();
-
-    // Bumped by every change of access: a read that began before it must not store what it read.
-    private long _generation;
+    private readonly ShortLivedCache<(Guid UserId, Guid? ApiKeyId, string Permission), Guid[]> _grants = new(time, grantsLifetime);
 
     /// <summary>The ids of the collections the caller may read (or write), or null when the caller may read every collection.</summary>
     public async Task<IReadOnlyList<Guid>?> GetAllowedAsync(Caller caller, string permission, CancellationToken cancellationToken = default)
@@ -43,35 +37,11 @@ public sealed class CollectionAccessStore(NpgsqlDataSource dataSource, TimeProvi
             return null;
         }
 
-        var key = (caller.UserId, caller.ApiKeyId, permission);
-        var now = time.GetTimestamp();
-        if (_grants.TryGetValue(key, out var remembered) && time.GetElapsedTime(remembered.ReadAt, now) < grantsLifetime)
-        {
-            return remembered.CollectionIds;
-        }
-
-        var generation = Interlocked.Read(ref _generation);
-        var ids = await ReadAllowedAsync(caller, permission, cancellationToken);
-        if (grantsLifetime > TimeSpan.Zero)
-        {
-            if (_grants.Count > SweepAbove)
-            {
-                Sweep(now);
-            }
-
-            _grants[key] = new Grants(ids, now);
-
-            // A change that ran during the read may have missed the entry just stored: drop it rather than keep stale rights.
-            if (Interlocked.Read(ref _generation) != generation)
-            {
-                _grants.TryRemove(key, out _);
-            }
-        }
-
-        return ids;
+        // Never null for anyone else: null would mean every collection.
+        return await _grants.GetOrReadAsync((caller.UserId, caller.ApiKeyId, permission), token => ReadAllowedAsync(caller, permission, token), cancellationToken) ?? [];
     }
 
-    private async Task<Guid[]> ReadAllowedAsync(Caller caller, string permission, CancellationToken cancellationToken)
+    private async Task<Guid[]?> ReadAllowedAsync(Caller caller, string permission, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
@@ -195,22 +165,5 @@ public sealed class CollectionAccessStore(NpgsqlDataSource dataSource, TimeProvi
     }
 
     // Changes of access are rare (an administrator's grant, a new collection): forgetting everything is simplest.
-    private void ForgetGrants()
-    {
-        Interlocked.Increment(ref _generation);
-        _grants.Clear();
-    }
-
-    private void Sweep(long now)
-    {
-        foreach (var (key, entry) in _grants)
-        {
-            if (time.GetElapsedTime(entry.ReadAt, now) >= grantsLifetime)
-            {
-                _grants.TryRemove(key, out _);
-            }
-        }
-    }
-
-    private sealed record Grants(Guid[] CollectionIds, long ReadAt);
+    private void ForgetGrants() => _grants.ForgetAll();
 }

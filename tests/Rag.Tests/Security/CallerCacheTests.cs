@@ -134,18 +134,14 @@ public sealed class CallerCacheTests
 [Collection(SecurityCollection.Name)]
 public sealed class CallerCacheReplicaTests(SecurityFixture fixture)
 {
+    private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(1);
+
     [Fact]
     public async Task AKeyRevokedOnOneReplicaStopsAtOnceThereAndWithinTheLifetimeOnTheOther()
     {
-        var lifetime = TimeSpan.FromSeconds(1);
-        var database = await fixture.CreateDatabaseAsync();
-        var settings = new Dictionary<string, string?>
-        {
-            ["RateLimits:PermitsPerWindow"] = "1000000",
-            ["Auth:CallerCacheLifetime"] = lifetime.ToString(),
-        };
-        await using var replicaA = fixture.CreateHost(database, settings);
-        await using var replicaB = fixture.CreateHost(database, settings);
+        var (first, second) = await StartReplicasAsync();
+        await using var replicaA = first;
+        await using var replicaB = second;
 
         using var admin = await replicaA.SignInAsAdminAsync();
         var userId = await ApiHost.CreateUserAsync(admin, "program", "program-password-1", Roles.Editor);
@@ -163,27 +159,18 @@ public sealed class CallerCacheReplicaTests(SecurityFixture fixture)
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await onA.GetAsync("/api/v1/auth/me")).StatusCode);
 
-        // B was not told; its entry expires after the lifetime. The bound of the wait is generous for a busy machine.
-        var revokedAt = DateTime.UtcNow;
-        while ((await onB.GetAsync("/api/v1/auth/me")).StatusCode != HttpStatusCode.Unauthorized)
-        {
-            Assert.True(DateTime.UtcNow - revokedAt < lifetime + TimeSpan.FromSeconds(10), "Replica B still accepts the revoked key long after its cache lifetime.");
-            await Task.Delay(100);
-        }
+        // B was not told; its entry expires after the lifetime.
+        await WithinLifetimeAsync(
+            async () => (await onB.GetAsync("/api/v1/auth/me")).StatusCode == HttpStatusCode.Unauthorized,
+            "Replica B still accepts the revoked key long after its cache lifetime.");
     }
 
     [Fact]
     public async Task AccessGrantedOrRevokedOnOneReplicaHoldsAtOnceThereAndWithinTheLifetimeOnTheOther()
     {
-        var lifetime = TimeSpan.FromSeconds(1);
-        var database = await fixture.CreateDatabaseAsync();
-        var settings = new Dictionary<string, string?>
-        {
-            ["RateLimits:PermitsPerWindow"] = "1000000",
-            ["Auth:CallerCacheLifetime"] = lifetime.ToString(),
-        };
-        await using var replicaA = fixture.CreateHost(database, settings);
-        await using var replicaB = fixture.CreateHost(database, settings);
+        var (first, second) = await StartReplicasAsync();
+        await using var replicaA = first;
+        await using var replicaB = second;
 
         using var admin = await replicaA.SignInAsAdminAsync();
         using (var form = new MultipartFormDataContent { { new StringContent("granted"), "collection" } })
@@ -218,16 +205,27 @@ public sealed class CallerCacheReplicaTests(SecurityFixture fixture)
 
         Assert.Equal(0, await VisibleAsync(onA));
         await WithinLifetimeAsync(async () => await VisibleAsync(onB) == 0, "Replica B still shows a revoked collection long after its cache lifetime.");
+    }
 
-        async Task WithinLifetimeAsync(Func<Task<bool>> holds, string failure)
+    private async Task<(ApiHost A, ApiHost B)> StartReplicasAsync()
+    {
+        var database = await fixture.CreateDatabaseAsync();
+        var settings = new Dictionary<string, string?>
         {
-            // The bound of the wait is generous for a busy machine.
-            var changedAt = DateTime.UtcNow;
-            while (!await holds())
-            {
-                Assert.True(DateTime.UtcNow - changedAt < lifetime + TimeSpan.FromSeconds(10), failure);
-                await Task.Delay(100);
-            }
+            ["RateLimits:PermitsPerWindow"] = "1000000",
+            ["Auth:CallerCacheLifetime"] = Lifetime.ToString(),
+        };
+        return (fixture.CreateHost(database, settings), fixture.CreateHost(database, settings));
+    }
+
+    private static async Task WithinLifetimeAsync(Func<Task<bool>> holds, string failure)
+    {
+        // The bound of the wait is generous for a busy machine.
+        var changedAt = DateTime.UtcNow;
+        while (!await holds())
+        {
+            Assert.True(DateTime.UtcNow - changedAt < Lifetime + TimeSpan.FromSeconds(10), failure);
+            await Task.Delay(100);
         }
     }
 }
