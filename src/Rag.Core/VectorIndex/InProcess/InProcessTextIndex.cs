@@ -135,7 +135,7 @@ public sealed class InProcessTextIndex : IDisposable
         private readonly Dictionary<string, Postings> _postingsByLexeme = new(StringComparer.Ordinal);
         private readonly Dictionary<Guid, int> _entryByChunk = [];
         private readonly Dictionary<Guid, List<int>> _entriesByDocument = [];
-        private readonly Dictionary<Guid, int> _collectionOrdinals = [];
+        private readonly CollectionOrdinals _collections = new();
         private readonly List<Entry> _entries = [];
 
         // What a walk over postings reads of each entry, kept apart from the entries in a dense array (8 bytes each, so one
@@ -167,14 +167,8 @@ public sealed class InProcessTextIndex : IDisposable
                 length += count;
             }
 
-            ref var collection = ref CollectionsMarshal.GetValueRefOrAddDefault(_collectionOrdinals, entry.CollectionId, out var known);
-            if (!known)
-            {
-                collection = _collectionOrdinals.Count - 1;
-            }
-
             _entries.Add(new Entry(entry.ChunkId, entry.DocumentId, entry.CollectionId, entry.Tags));
-            _shapes.Add(new Shape(length, collection));
+            _shapes.Add(new Shape(length, _collections.GetOrAdd(entry.CollectionId)));
             _entryByChunk[entry.ChunkId] = number;
             ref var ofDocument = ref CollectionsMarshal.GetValueRefOrAddDefault(_entriesByDocument, entry.DocumentId, out _);
             (ofDocument ??= []).Add(number);
@@ -296,10 +290,10 @@ public sealed class InProcessTextIndex : IDisposable
                 return null;
             }
 
-            var admitted = new bool[_collectionOrdinals.Count];
+            var admitted = new bool[_collections.Count];
             foreach (var collectionId in collectionIds)
             {
-                if (_collectionOrdinals.TryGetValue(collectionId, out var ordinal))
+                if (_collections.TryGet(collectionId, out var ordinal))
                 {
                     admitted[ordinal] = true;
                 }

@@ -25,10 +25,7 @@ internal sealed class VectorStore
 
     private readonly Dictionary<Guid, int> _slotByChunk = [];
     private readonly Dictionary<Guid, HashSet<Guid>> _chunksByDocument = [];
-    private readonly Dictionary<Guid, int> _collectionOrdinals = [];
-
-    // By ordinal; never shrinks, as collections are few and never renamed.
-    private readonly List<Guid> _collections = [];
+    private readonly CollectionOrdinals _collections = new();
     private readonly int _rowLength;
     private float[] _vectors;
     private byte[] _quantized;
@@ -133,7 +130,7 @@ internal sealed class VectorStore
 
         chunkIds.Add(point.ChunkId);
         _points[slot] = new PointMetadata(point.ChunkId, point.DocumentId, point.CollectionId, [.. point.Tags]);
-        _collectionOrdinalBySlot[slot] = CollectionOrdinal(point.CollectionId);
+        _collectionOrdinalBySlot[slot] = _collections.GetOrAdd(point.CollectionId);
         var target = _vectors.AsSpan(slot * Dimension, Dimension);
         point.Vector.Span.CopyTo(target);
         var norm = TensorPrimitives.Norm(target);
@@ -182,18 +179,6 @@ internal sealed class VectorStore
         return results;
     }
 
-    private int CollectionOrdinal(Guid collectionId)
-    {
-        if (!_collectionOrdinals.TryGetValue(collectionId, out var ordinal))
-        {
-            ordinal = _collections.Count;
-            _collections.Add(collectionId);
-            _collectionOrdinals.Add(collectionId, ordinal);
-        }
-
-        return ordinal;
-    }
-
     /// <summary>How many approximate matches a scan keeps for exact rescoring.</summary>
     private int CandidateCount(int limit) => (int)Math.Min(Count, Math.Max(MinimumCandidates, (long)limit * Oversampling));
 
@@ -206,7 +191,7 @@ internal sealed class VectorStore
         var groups = new ScanGroup[partitions][];
         Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = partitions }, partition =>
         {
-            groups[partition] = requests.Chunk(Int8MultiQueryDot.Width).Select(group => new ScanGroup(group, _collections, CandidateCount)).ToArray();
+            groups[partition] = requests.Chunk(Int8MultiQueryDot.Width).Select(group => new ScanGroup(group, _collections.Ids, CandidateCount)).ToArray();
             Scan(groups[partition], (int)((long)Count * partition / partitions), (int)((long)Count * (partition + 1) / partitions));
         });
 
