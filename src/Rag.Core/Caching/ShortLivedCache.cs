@@ -51,6 +51,7 @@ public sealed class ShortLivedCache<TKey, TValue>(TimeProvider time, TimeSpan li
         return value;
     }
 
+    /// <summary>Drops the values <paramref name="matches"/> picks, after a change to what they were read from.</summary>
     public void Forget(Func<TValue, bool> matches)
     {
         ArgumentNullException.ThrowIfNull(matches);
@@ -64,6 +65,7 @@ public sealed class ShortLivedCache<TKey, TValue>(TimeProvider time, TimeSpan li
         }
     }
 
+    /// <summary>Drops every value, after a change that may touch any of them.</summary>
     public void ForgetAll()
     {
         Interlocked.Increment(ref _generation);

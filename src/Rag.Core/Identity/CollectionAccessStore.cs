@@ -123,8 +123,15 @@ public sealed class CollectionAccessStore(NpgsqlDataSource dataSource, TimeProvi
             grant.Parameters.Add(new() { Value = id });
             grant.Parameters.Add(new() { Value = caller.UserId });
             await grant.ExecuteNonQueryAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            ForgetGrants();
+            try
+            {
+                await transaction.CommitAsync(cancellationToken);
+            }
+            finally
+            {
+                ForgetGrants();
+            }
+
             return id;
         }
     }
@@ -148,8 +155,15 @@ public sealed class CollectionAccessStore(NpgsqlDataSource dataSource, TimeProvi
         command.Parameters.Add(new() { Value = principalKind });
         command.Parameters.Add(new() { Value = principalId });
         command.Parameters.Add(new() { Value = permission });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        ForgetGrants();
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        finally
+        {
+            // Even when the caller gave up: the statement may have committed all the same.
+            ForgetGrants();
+        }
     }
 
     public async Task<bool> RevokeAsync(Guid collectionId, string principalKind, Guid principalId, CancellationToken cancellationToken = default)
@@ -159,9 +173,14 @@ public sealed class CollectionAccessStore(NpgsqlDataSource dataSource, TimeProvi
         command.Parameters.Add(new() { Value = collectionId });
         command.Parameters.Add(new() { Value = principalKind });
         command.Parameters.Add(new() { Value = principalId });
-        var revoked = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-        ForgetGrants();
-        return revoked;
+        try
+        {
+            return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        }
+        finally
+        {
+            ForgetGrants();
+        }
     }
 
     // Changes of access are rare (an administrator's grant, a new collection): forgetting everything is simplest.

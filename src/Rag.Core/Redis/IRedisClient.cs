@@ -9,11 +9,7 @@ namespace Rag.Core.Redis;
 /// </summary>
 public interface IRedisClient : IAsyncDisposable
 {
-    /// <summary>
-    /// Sends any command over the shared connection. An error reply throws <see cref="RedisServerException"/>.
-    /// Code awaiting the reply resumes on a thread-pool thread that then resumes other callers of the same batch
-    /// of replies: blocking there delays them (never the reading of replies), so keep synchronous waits short.
-    /// </summary>
+    /// <summary>Sends any command over the shared connection. An error reply throws <see cref="RedisServerException"/>.</summary>
     Task<RedisResult> ExecuteAsync(string command, RedisValue[] arguments, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -8,11 +8,6 @@ namespace Rag.Core.Redis;
 /// metrics, releasing the caller's cancellation registration) happens here, in <see cref="Complete"/>,
 /// <see cref="Fail"/> or the cancellation callback, instead of in an async method wrapped around it. Complete it
 /// only through those, never through the inherited TrySet… methods, which would skip them.
-/// <para>
-/// Continuations run synchronously on the thread that completes the task, so <see cref="Complete"/> and
-/// <see cref="Fail"/> are called only from a <see cref="RedisCompletionBatch"/> (or before the task is handed
-/// out); cancellation queues its own work item. Never the connection's reader, a timer or a caller's thread.
-/// </para>
 /// </summary>
 internal sealed class RedisCommand : TaskCompletionSource<RedisResult>
 {
@@ -24,7 +19,7 @@ internal sealed class RedisCommand : TaskCompletionSource<RedisResult>
     private int _state;
 
     public RedisCommand(string name, RedisValue[] arguments, TimeSpan timeout)
-        : base(TaskCreationOptions.None)
+        : base(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         Name = name;
         Arguments = arguments;
@@ -39,12 +34,6 @@ internal sealed class RedisCommand : TaskCompletionSource<RedisResult>
     public TimeSpan Timeout { get; }
 
     public long StartedAt { get; }
-
-    /// <summary>The reply (a <see cref="RedisResult"/>) or the error held for this command while it waits in a batch.</summary>
-    internal object? BatchedOutcome { get; set; }
-
-    /// <summary>The next command of the same <see cref="RedisCompletionBatch"/>.</summary>
-    internal RedisCommand? NextInBatch { get; set; }
 
     /// <summary>
     /// Starts the command's span if anyone listens. Its caller does not wait here, so the caller's current
@@ -71,13 +60,8 @@ internal sealed class RedisCommand : TaskCompletionSource<RedisResult>
             return;
         }
 
-        // The callback runs inside whoever cancels (CancellationTokenSource.Cancel, a timer): the caller's
-        // continuation must not run there, so cancelling takes a hop of its own.
         _cancellation = cancellationToken.UnsafeRegister(
-            static (state, token) => ThreadPool.UnsafeQueueUserWorkItem(
-                static cancelled => cancelled.Command.End(reply: null, error: null, cancelled.Token),
-                (Command: (RedisCommand)state!, Token: token),
-                preferLocal: false),
+            static (state, token) => ((RedisCommand)state!).End(reply: null, error: null, token),
             this);
 
         // The command may have ended before the registration was stored; then releasing it falls to us.
@@ -101,20 +85,6 @@ internal sealed class RedisCommand : TaskCompletionSource<RedisResult>
     }
 
     public void Fail(Exception error) => End(reply: null, error, default);
-
-    public void CompleteWithBatchedOutcome()
-    {
-        var outcome = BatchedOutcome;
-        BatchedOutcome = null;
-        if (outcome is RedisResult reply)
-        {
-            Complete(reply);
-        }
-        else
-        {
-            Fail((Exception)outcome!);
-        }
-    }
 
     public bool IsOverdue(long now) => Stopwatch.GetElapsedTime(StartedAt, now) > Timeout;
 
@@ -143,8 +113,8 @@ internal sealed class RedisCommand : TaskCompletionSource<RedisResult>
                 _span.SetStatus(ActivityStatusCode.Error, error?.GetType().Name ?? nameof(OperationCanceledException));
             }
 
-            // Stopping a span makes its parent current on this thread, which is a completion work item's, not the
-            // caller's: keep whatever that thread had, so it cannot leak into the next continuation of the batch.
+            // Stopping a span makes its parent current on this thread, which is the reader's or a timer's, not the
+            // caller's: keep whatever that thread had.
             var current = Activity.Current;
             _span.Dispose();
             Activity.Current = current;

@@ -30,7 +30,6 @@ internal sealed class RedisConnection : IAsyncDisposable
     private readonly string _endpoint;
     private Task _loops = Task.CompletedTask;
     private volatile Exception? _failure;
-    private RedisCommand? _overdue;
 
     private RedisConnection(Socket socket, Stream stream, string endpoint, Action<RedisResult>? pushHandler)
     {
@@ -240,21 +239,9 @@ internal sealed class RedisConnection : IAsyncDisposable
             {
                 var read = await _input.ReadAsync(_shutdown.Token).ConfigureAwait(false);
                 var buffer = read.Buffer;
-                RedisCompletionBatch? replies = null;
-                try
+                while (RespReader.TryRead(ref buffer, out var reply))
                 {
-                    while (RespReader.TryRead(ref buffer, out var reply))
-                    {
-                        if (Dispatch(reply) is { } command)
-                        {
-                            (replies ??= new()).Add(command, reply);
-                        }
-                    }
-                }
-                finally
-                {
-                    // Replies read before a protocol error still reach their callers.
-                    replies?.Queue();
+                    Dispatch(reply);
                 }
 
                 _input.AdvanceTo(buffer.Start, buffer.End);
@@ -274,18 +261,20 @@ internal sealed class RedisConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Hands a pub/sub message to its handler, or returns the command the reply belongs to.</summary>
-    private RedisCommand? Dispatch(RedisResult reply)
+    private void Dispatch(RedisResult reply)
     {
         if (_pushHandler is not null && IsPushMessage(reply))
         {
             _pushHandler(reply);
-            return null;
+            return;
         }
 
-        return _inFlight.TryDequeue(out var command)
-            ? command
-            : throw new RedisProtocolException("Received a reply with no command waiting for it.");
+        if (!_inFlight.TryDequeue(out var command))
+        {
+            throw new RedisProtocolException("Received a reply with no command waiting for it.");
+        }
+
+        command.Complete(reply);
     }
 
     private static bool IsPushMessage(RedisResult reply)
@@ -315,10 +304,10 @@ internal sealed class RedisConnection : IAsyncDisposable
                 var now = System.Diagnostics.Stopwatch.GetTimestamp();
                 if ((_inFlight.TryPeek(out var oldest) || _queue.Reader.TryPeek(out oldest)) && oldest.IsOverdue(now))
                 {
-                    Fail(
-                        new RedisTimeoutException(
-                            $"Redis command {oldest.Name} got no reply from {_endpoint} within {oldest.Timeout}; the connection will be re-established."),
-                        overdue: oldest);
+                    var timeout = new RedisTimeoutException(
+                        $"Redis command {oldest.Name} got no reply from {_endpoint} within {oldest.Timeout}; the connection will be re-established.");
+                    oldest.Fail(timeout);
+                    Fail(timeout);
                     return;
                 }
             }
@@ -329,17 +318,13 @@ internal sealed class RedisConnection : IAsyncDisposable
         }
     }
 
-    /// <param name="overdue">The command that timed out: it fails with <paramref name="reason"/>, the others with a lost connection.</param>
-    private void Fail(Exception reason, RedisCommand? overdue = null)
+    private void Fail(Exception reason)
     {
         var failure = reason is RedisException ? reason : new RedisConnectionException($"Redis connection to {_endpoint} failed: {reason.Message}", reason);
         if (Interlocked.CompareExchange(ref _failure, failure, null) is not null)
         {
             return;
         }
-
-        // Set before the loops are stopped: the writer's own FailPending may be the one that finds the command.
-        _overdue = overdue;
 
         _queue.Writer.TryComplete();
         try
@@ -357,28 +342,13 @@ internal sealed class RedisConnection : IAsyncDisposable
         _closed.TrySetResult(failure);
     }
 
-    /// <summary>
-    /// Fails every command still waiting, from a work item of its own: this runs on the reader, the writer, the
-    /// timeout watcher or a disposer, none of which may run callers' continuations.
-    /// </summary>
     private void FailPending()
     {
-        var overdue = Volatile.Read(ref _overdue);
-        var failures = new RedisCompletionBatch();
         while (_inFlight.TryDequeue(out var command) | _queue.Reader.TryRead(out var queued))
         {
-            if (command is not null)
-            {
-                failures.Add(command, command == overdue ? _failure! : ConnectionLost());
-            }
-
-            if (queued is not null)
-            {
-                failures.Add(queued, queued == overdue ? _failure! : ConnectionLost());
-            }
+            command?.Fail(ConnectionLost());
+            queued?.Fail(ConnectionLost());
         }
-
-        failures.Queue();
     }
 
     private RedisConnectionException ConnectionLost() =>

@@ -13,12 +13,9 @@ internal sealed class CompiledFilter
         _collectionIds = filter.CollectionIds?.ToHashSet();
         DocumentIds = filter.DocumentIds?.ToHashSet();
         _tags = filter.Tags?.ToHashSet(StringComparer.Ordinal);
-        // The usual search names one collection: a comparison is cheaper than a hash lookup per point.
+        // The usual search names one collection: a comparison is cheaper than a hash lookup.
         _onlyCollectionId = _collectionIds is { Count: 1 } ? _collectionIds.First() : null;
-        MatchesEverything = _collectionIds is null && DocumentIds is null && _tags is null;
     }
-
-    public bool MatchesEverything { get; }
 
     /// <summary>The documents to look in, or null for all; the store visits only these.</summary>
     public HashSet<Guid>? DocumentIds { get; }
