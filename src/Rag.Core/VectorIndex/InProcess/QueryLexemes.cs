@@ -50,7 +50,8 @@ internal sealed class QueryLexemes(NpgsqlDataSource dataSource)
             }
         }
 
-        return lexemes;
+        // In PostgreSQL's order, as tsvector_to_array gives them: BM25 then adds a query's terms in the same order on every replica.
+        return [.. lexemes.Order(StringComparer.Ordinal)];
     }
 
     /// <summary>
