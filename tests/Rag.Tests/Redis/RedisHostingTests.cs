@@ -110,19 +110,7 @@ public sealed class RedisHostingTests(RedisServerFixture fixture)
         };
         ActivitySource.AddActivityListener(listener);
         var measurements = new ConcurrentQueue<(string Instrument, string? Operation)>();
-        using var meterListener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == RedisTelemetry.Name)
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        meterListener.SetMeasurementEventCallback<long>((instrument, _, tags, _) => measurements.Enqueue((instrument.Name, Operation(tags))));
-        meterListener.SetMeasurementEventCallback<double>((instrument, _, tags, _) => measurements.Enqueue((instrument.Name, Operation(tags))));
-        meterListener.Start();
+        using var meterListener = ListenToRedisMetrics(measurements);
         var key = $"telemetry:{Guid.NewGuid():N}";
 
         await fixture.Client.SetAsync(key, "secret-value");
@@ -167,19 +155,7 @@ public sealed class RedisHostingTests(RedisServerFixture fixture)
     {
         // Without an ActivityListener no span is made; the command still records its own metrics when it ends.
         var measurements = new ConcurrentQueue<(string Instrument, string? Operation)>();
-        using var meterListener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == RedisTelemetry.Name)
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        meterListener.SetMeasurementEventCallback<long>((instrument, _, tags, _) => measurements.Enqueue((instrument.Name, Operation(tags))));
-        meterListener.SetMeasurementEventCallback<double>((instrument, _, tags, _) => measurements.Enqueue((instrument.Name, Operation(tags))));
-        meterListener.Start();
+        using var meterListener = ListenToRedisMetrics(measurements);
         var key = $"telemetry:{Guid.NewGuid():N}";
         await fixture.Client.SetAsync(key, "value");
         using var cancelled = new CancellationTokenSource();
@@ -221,5 +197,24 @@ public sealed class RedisHostingTests(RedisServerFixture fixture)
         var builder = CreateBuilder(connectionString);
         builder.AddRedisClient("cache");
         return builder.Build();
+    }
+
+    /// <summary>Records every measurement of the Redis client's instruments, with its operation, from now on.</summary>
+    private static MeterListener ListenToRedisMetrics(ConcurrentQueue<(string Instrument, string? Operation)> measurements)
+    {
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == RedisTelemetry.Name)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) => measurements.Enqueue((instrument.Name, Operation(tags))));
+        listener.SetMeasurementEventCallback<double>((instrument, _, tags, _) => measurements.Enqueue((instrument.Name, Operation(tags))));
+        listener.Start();
+        return listener;
     }
 }
