@@ -12,8 +12,10 @@ public static class ModelsExtensions
     /// <summary>
     /// The models every service uses: with <c>AI:Endpoint</c> set, an OpenAI-compatible endpoint's chat model (and its
     /// embedding model when <c>AI:EmbeddingModel</c> is set); otherwise the offline embedder and the extractive answerer,
-    /// which need no network and no model files. Embeddings always go through the Redis embedding cache, so
-    /// <c>AddRedisClient</c> is required.
+    /// which need no network and no model files. An endpoint's embeddings go through the Redis embedding cache (so
+    /// <c>AddRedisClient</c> is then required): they cost a network call and money each. The offline embedder's do not:
+    /// computing one takes microseconds, less than the cache's own round trip, and caching every chunk's would fill
+    /// Redis with vectors PostgreSQL already holds.
     /// </summary>
     public static TBuilder AddRagModels<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -23,10 +25,11 @@ public static class ModelsExtensions
         builder.Services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(services =>
         {
             var options = services.GetRequiredService<IOptions<ModelOptions>>().Value;
-            IEmbeddingGenerator<string, Embedding<float>> generator = options.UsesEndpoint && !string.IsNullOrWhiteSpace(options.EmbeddingModel)
-                ? new OpenAICompatibleEmbeddingGenerator(OpenAIClientFactory.Create(options, TimeProvider.System), options.Endpoint!, options.EmbeddingModel)
+            return options.UsesEndpoint && !string.IsNullOrWhiteSpace(options.EmbeddingModel)
+                ? new CachingEmbeddingGenerator(
+                    new OpenAICompatibleEmbeddingGenerator(OpenAIClientFactory.Create(options, TimeProvider.System), options.Endpoint!, options.EmbeddingModel),
+                    services.GetRequiredService<IEmbeddingCache>())
                 : new OfflineEmbeddingGenerator();
-            return new CachingEmbeddingGenerator(generator, services.GetRequiredService<IEmbeddingCache>());
         });
         builder.Services.AddSingleton<IChatClient>(services =>
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Rag.Core.Embeddings;
 using Rag.Core.Generation;
 using Rag.Core.Models;
 
@@ -145,13 +146,44 @@ public sealed class OpenAICompatibleProviderTests : IAsyncLifetime
         Assert.IsType<ExtractiveChatClient>(ResolveChatClient([]));
     }
 
+    [Fact]
+    public async Task OnlyAnEndpointsEmbeddingsGoThroughTheRedisCache()
+    {
+        var cached = Assert.IsType<CachingEmbeddingGenerator>(await ResolveEmbeddingGeneratorAsync(new()
+        {
+            ["AI:Endpoint"] = _server.Endpoint.ToString(), ["AI:ChatModel"] = "chat-model", ["AI:EmbeddingModel"] = "embedding-model",
+        }));
+        Assert.NotNull(cached.GetService<OpenAICompatibleEmbeddingGenerator>());
+
+        // Computing an offline embedding is cheaper than the cache's round trip to Redis.
+        Assert.IsType<OfflineEmbeddingGenerator>(await ResolveEmbeddingGeneratorAsync([]));
+    }
+
     private static IChatClient ResolveChatClient(Dictionary<string, string?> settings)
+    {
+        using var host = BuildHost(settings);
+        return host.Services.GetRequiredService<IChatClient>();
+    }
+
+    private static async Task<IEmbeddingGenerator<string, Embedding<float>>> ResolveEmbeddingGeneratorAsync(Dictionary<string, string?> settings)
+    {
+        // The embedding cache needs a Redis client; it never connects here. The client is disposed asynchronously only.
+        var host = BuildHost(new(settings) { ["ConnectionStrings:cache"] = "127.0.0.1:1" }, withRedis: true);
+        await using var _ = (IAsyncDisposable)host;
+        return host.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
+    }
+
+    private static IHost BuildHost(Dictionary<string, string?> settings, bool withRedis = false)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(settings);
+        if (withRedis)
+        {
+            builder.AddRedisClient("cache");
+        }
+
         builder.AddRagModels();
-        using var host = builder.Build();
-        return host.Services.GetRequiredService<IChatClient>();
+        return builder.Build();
     }
 
     private OpenAICompatibleChatClient CreateChatClient(string key = FakeOpenAIServer.ValidKey)
