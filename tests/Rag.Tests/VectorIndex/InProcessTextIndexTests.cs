@@ -142,6 +142,69 @@ public sealed class InProcessTextIndexTests
         }
     }
 
+    [Fact]
+    public void RankingEqualsPlainBm25OverEveryLiveChunk()
+    {
+        // Enough chunks for several of the blocks the index scores at a time, in two collections, with some deleted.
+        using var index = new InProcessTextIndex();
+        var random = new Random(11);
+        var words = Enumerable.Range(0, 300).Select(i => $"w{i}").ToArray();
+        var documents = Enumerable.Range(0, 130).Select(d => (Id: Guid.NewGuid(), Collection: d % 3 == 0 ? CollectionB : CollectionA)).ToList();
+        var entries = documents.SelectMany(document => Enumerable.Range(0, 100).Select(_ => Entry(
+            document.Id,
+            document.Collection,
+            [],
+            [.. Enumerable.Range(0, random.Next(1, 12)).Select(_ => words[random.Next(words.Length)]).Distinct().Select(word => (word, random.Next(1, 5)))])))
+            .ToList();
+        index.Load(entries);
+        var deleted = documents.Where((_, d) => d % 10 == 0).Select(document => document.Id).ToHashSet();
+        foreach (var documentId in deleted)
+        {
+            index.DeleteDocument(documentId);
+        }
+
+        var live = entries.Where(entry => !deleted.Contains(entry.DocumentId)).ToList();
+        var averageLength = live.Average(entry => entry.Lexemes.Sum(l => l.Count));
+
+        // Document frequencies count every indexed chunk until dead ones are compacted away (as the index documents).
+        var documentFrequencies = entries.SelectMany(entry => entry.Lexemes.Select(l => l.Lexeme).Distinct()).CountBy(lexeme => lexeme)
+            .ToDictionary(pair => pair.Key, pair => Math.Min(pair.Value, live.Count));
+        for (var query = 0; query < 20; query++)
+        {
+            string[] lexemes = [.. Enumerable.Range(0, random.Next(1, 5)).Select(_ => words[random.Next(words.Length)]).Distinct()];
+            var collections = query % 2 == 0 ? null : new[] { CollectionA };
+            var actual = index.Search(lexemes, 25, new VectorFilter(CollectionIds: collections));
+
+            var expected = live
+                .Where(entry => collections is null || collections.Contains(entry.CollectionId))
+                .Select(entry => (entry.ChunkId, Score: PlainBm25(entry, lexemes, live.Count, averageLength, documentFrequencies)))
+                .Where(scored => scored.Score > 0)
+                .OrderByDescending(scored => scored.Score).ThenBy(scored => scored.ChunkId)
+                .Take(25)
+                .ToList();
+            Assert.Equal(expected.Select(e => e.ChunkId), Ids(actual));
+            Assert.All(expected.Zip(actual), pair => Assert.Equal(pair.First.Score, pair.Second.Score, 1e-4));
+        }
+    }
+
+    private static double PlainBm25(TextIndexEntry entry, string[] lexemes, int liveCount, double averageLength, Dictionary<string, int> documentFrequencies)
+    {
+        const double k1 = 1.2, b = 0.75;
+        var length = entry.Lexemes.Sum(l => l.Count);
+        var score = 0.0;
+        foreach (var lexeme in lexemes)
+        {
+            var frequency = entry.Lexemes.Where(l => l.Lexeme == lexeme).Sum(l => l.Count);
+            if (frequency > 0)
+            {
+                var idf = Math.Log(1 + ((liveCount - documentFrequencies[lexeme] + 0.5) / (documentFrequencies[lexeme] + 0.5)));
+                score += idf * frequency * (k1 + 1) / (frequency + (k1 * (1 - b + (b * length / averageLength))));
+            }
+        }
+
+        return score;
+    }
+
     private static TextIndexEntry Entry(Guid documentId, Guid collectionId, string[] tags, params (string Lexeme, int Count)[] lexemes) =>
         new(Guid.NewGuid(), documentId, collectionId, tags, [.. lexemes.Select(l => new LexemeCount(l.Lexeme, l.Count))]);
 
