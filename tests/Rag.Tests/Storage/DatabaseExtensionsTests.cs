@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 using Rag.Core;
 using Rag.Core.Storage;
 using Rag.LocalHost.Processes;
@@ -94,6 +95,34 @@ public sealed class DatabaseExtensionsTests(PostgresFixture postgres)
         {
             Directory.Delete(dataDirectory, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task PooledConnectionsSkipTheSessionResetButNeverKeepAnUncommittedTransaction()
+    {
+        var connectionString = await postgres.CreateMigratedDatabaseAsync();
+        using var host = BuildHost(connectionString);
+        var dataSource = host.Services.GetRequiredService<NpgsqlDataSource>();
+        Assert.True(new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).NoResetOnClose);
+
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using var insert = new NpgsqlCommand("INSERT INTO collections (id, name) VALUES (gen_random_uuid(), 'abandoned')", connection, transaction);
+            await insert.ExecuteNonQueryAsync();
+
+            // Returned to the pool with the transaction still open.
+        }
+
+        await using (var reused = await dataSource.OpenConnectionAsync())
+        {
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM collections WHERE name = 'abandoned'", reused);
+            Assert.Equal(0L, await count.ExecuteScalarAsync());
+        }
+
+        // A connection string that asks for the reset keeps it.
+        using var resetting = BuildHost(connectionString + ";No Reset On Close=false");
+        Assert.False(new NpgsqlConnectionStringBuilder(resetting.Services.GetRequiredService<NpgsqlDataSource>().ConnectionString).NoResetOnClose);
     }
 
     private static IHost BuildHost(string connectionString, params (string Key, string Value)[] settings)
