@@ -44,14 +44,17 @@ public sealed class QueryLexemesTests(PostgresFixture postgres)
         var first = await lexemes.GetAsync("How does vacuum reclaim storage?");
         await dataSource.DisposeAsync();
 
-        // The same words in another question, another order and another case.
-        Assert.Equal(first.Order(StringComparer.Ordinal), (await lexemes.GetAsync("Storage, reclaim, VACUUM. How does?")).Order(StringComparer.Ordinal));
+        // The same words in another question and another order.
+        Assert.Equal(first.Order(StringComparer.Ordinal), (await lexemes.GetAsync("storage, reclaim, vacuum. How does?")).Order(StringComparer.Ordinal));
+
+        // Another case is another word: PostgreSQL lower-cases it by the database's locale, not ours.
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => lexemes.GetAsync("VACUUM"));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => lexemes.GetAsync("a word never seen"));
     }
 
     [Theory]
-    [InlineData("How does vacuum work?", new[] { "how", "does", "vacuum", "work" })]
-    [InlineData("Don't stop.", new[] { "don", "t", "stop" })]
+    [InlineData("How does Vacuum work?", new[] { "How", "does", "Vacuum", "work" })]
+    [InlineData("Don't stop.", new[] { "Don", "t", "stop" })]
     [InlineData("e.g. this", null)]
     [InlineData("write-ahead", null)]
     [InlineData("x86", null)]

@@ -55,8 +55,10 @@ internal sealed class QueryLexemes(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// The question's words, lower-cased, or null when it holds anything PostgreSQL's parser might not simply split
+    /// The question's words as written, or null when it holds anything PostgreSQL's parser might not simply split
     /// on: only ASCII letters, white space, <c>? ! , ; " ( ) '</c>, and a full stop before white space or the end pass.
+    /// Not lower-cased here: PostgreSQL lower-cases by the database's locale, which need not map ASCII as we would
+    /// (Turkish maps I to dotless ı), so "Vacuum" and "vacuum" are looked up once each.
     /// </summary>
     internal static HashSet<string>? SplitPlainWords(string query)
     {
@@ -78,7 +80,7 @@ internal sealed class QueryLexemes(NpgsqlDataSource dataSource)
 
             if (start >= 0)
             {
-                words.Add(query[start..i].ToLowerInvariant());
+                words.Add(query[start..i]);
                 start = -1;
             }
         }
