@@ -3,6 +3,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Rag.Core.Chunking;
 using Rag.Core.Jobs;
+using Rag.Core.Storage;
 using Rag.Core.VectorIndex;
 using Rag.Core.VectorIndex.InProcess;
 
@@ -143,7 +144,7 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT ch.id, ch.document_id, d.collection_id, d.tags, ch.embedding, ch.tsv
+            SELECT ch.id, ch.document_id, d.collection_id, d.tags, array_send(ch.embedding), ch.tsv
             FROM chunks ch JOIN documents d ON d.id = ch.document_id
             WHERE ch.embedding_model = $1 AND ch.embedding IS NOT NULL AND ($2::uuid IS NULL OR ch.document_id = $2)
             """);
@@ -155,7 +156,7 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
         {
             var lexemes = reader.GetFieldValue<NpgsqlTsVector>(5);
             yield return new IndexedChunk(
-                new VectorPoint(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<string[]>(3), reader.GetFieldValue<float[]>(4)),
+                new VectorPoint(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<string[]>(3), EmbeddingColumn.Read(reader, 4)!),
                 // A lexeme stored without positions still occurred once.
                 [.. lexemes.Select(lexeme => new LexemeCount(lexeme.Text, Math.Max(1, lexeme.Count)))]);
         }

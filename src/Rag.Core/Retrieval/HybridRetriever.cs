@@ -5,6 +5,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using Rag.Core.Storage;
 using Rag.Core.Telemetry;
 using Rag.Core.VectorIndex;
 
@@ -238,7 +239,7 @@ public sealed class HybridRetriever(
         // ten rows for ANY($1), so a small documents table looks cheap to scan whole): one index probe per chunk instead.
         await using var command = dataSource.CreateCommand(
             """
-            SELECT ch.id, ch.document_id, d.title, ch.heading_path, ch.page, ch.text, CASE WHEN ch.id = ANY($5) THEN ch.embedding END
+            SELECT ch.id, ch.document_id, d.title, ch.heading_path, ch.page, ch.text, CASE WHEN ch.id = ANY($5) THEN array_send(ch.embedding) END
             FROM chunks ch
             CROSS JOIN LATERAL (SELECT title, content_type, created_at FROM documents WHERE id = ch.document_id OFFSET 0) d
             WHERE ch.id = ANY($1)
@@ -259,7 +260,7 @@ public sealed class HybridRetriever(
                 new SearchHit(
                     reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetFieldValue<string[]>(3),
                     reader.IsDBNull(4) ? null : reader.GetInt32(4), reader.GetString(5), 0, null, []),
-                reader.IsDBNull(6) ? null : reader.GetFieldValue<float[]>(6));
+                EmbeddingColumn.Read(reader, 6));
         }
 
         return chunks;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 using Rag.Core.Ingestion;
+using Rag.Core.Storage;
 
 namespace Rag.Core.VectorIndex;
 
@@ -135,7 +136,7 @@ public sealed partial class IndexRebuilder(
         string[] tags = [];
         await using (var command = dataSource.CreateCommand(
             """
-            SELECT ch.id, ch.text, ch.heading_path, ch.embedding_model, ch.embedding, d.title, d.collection_id, d.tags
+            SELECT ch.id, ch.text, ch.heading_path, ch.embedding_model, array_send(ch.embedding), d.title, d.collection_id, d.tags
             FROM chunks ch JOIN documents d ON d.id = ch.document_id
             WHERE ch.document_id = $1 ORDER BY ch.ordinal
             """))
@@ -145,7 +146,7 @@ public sealed partial class IndexRebuilder(
             while (await reader.ReadAsync(cancellationToken))
             {
                 chunks.Add((reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<string[]>(2),
-                    reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetFieldValue<float[]>(4)));
+                    reader.IsDBNull(3) ? null : reader.GetString(3), EmbeddingColumn.Read(reader, 4)));
                 (title, collectionId, tags) = (reader.GetString(5), reader.GetGuid(6), reader.GetFieldValue<string[]>(7));
             }
         }
