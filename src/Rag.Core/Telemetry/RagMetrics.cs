@@ -38,7 +38,7 @@ public static class RagMetrics
         Meter.CreateCounter<long>("rag.generation.tokens", "{token}", "Tokens used per model and type (input, output).");
 
     private static readonly Counter<long> CacheLookups =
-        Meter.CreateCounter<long>("rag.cache.lookups", "{lookup}", "Cache lookups by cache (embedding, answer) and result (hit, miss); hit rate = hit / all.");
+        Meter.CreateCounter<long>("rag.cache.lookups", "{lookup}", "Cache lookups by cache (embedding: an endpoint's embeddings, the offline embedder's are not cached) and result (hit, miss); hit rate = hit / all.");
 
     private static readonly Counter<long> RateLimitRejections =
         Meter.CreateCounter<long>("rag.rate_limit.rejections", "{request}", "Requests refused by a rate limiter, per policy.");
@@ -83,7 +83,7 @@ public static class RagMetrics
         }
     }
 
-    /// <param name="cache">"embedding" or "answer".</param>
+    /// <param name="cache">"embedding": an endpoint's embeddings (the offline embedder's are not cached).</param>
     public static void RecordCacheLookups(string cache, int hits, int misses)
     {
         var cacheTag = new KeyValuePair<string, object?>("cache", cache);
