@@ -235,18 +235,8 @@ public sealed class HybridRetriever(
     private async Task<Dictionary<Guid, (SearchHit Hit, float[]? Vector)>> LoadChunksAsync(
         Guid[] ids, Guid[] embeddingsOf, SearchFilters filters, CancellationToken cancellationToken)
     {
-        // OFFSET 0 keeps the planner from turning the lateral lookup into a hash join over every document (it guesses
-        // ten rows for ANY($1), so a small documents table looks cheap to scan whole): one index probe per chunk instead.
-        await using var command = dataSource.CreateCommand(
-            """
-            SELECT ch.id, ch.document_id, d.title, ch.heading_path, ch.page, ch.text, CASE WHEN ch.id = ANY($5) THEN array_send(ch.embedding) END
-            FROM chunks ch
-            CROSS JOIN LATERAL (SELECT title, content_type, created_at FROM documents WHERE id = ch.document_id OFFSET 0) d
-            WHERE ch.id = ANY($1)
-              AND ($2::text[] IS NULL OR d.content_type = ANY($2))
-              AND ($3::timestamptz IS NULL OR d.created_at >= $3)
-              AND ($4::timestamptz IS NULL OR d.created_at < $4)
-            """);
+        // A function (migration 0006) whose plan PostgreSQL keeps, rather than a statement it would plan on every search.
+        await using var command = dataSource.CreateCommand("SELECT * FROM search_passages($1, $2, $3, $4, $5)");
         command.Parameters.Add(new() { Value = ids });
         command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = (object?)filters.ContentTypes?.ToArray() ?? DBNull.Value });
         command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)filters.From ?? DBNull.Value });
