@@ -45,8 +45,8 @@ public static class DatabaseExtensions
 
             // A connection going back to the pool would otherwise be reset with seven statements (DISCARD ALL without
             // DEALLOCATE, to keep the prepared ones), as many as the request itself ran. Nothing here leaves session
-            // state behind (no SET, LISTEN, temporary tables or session advisory locks on pooled connections; the
-            // migrator's lock is on a connection of its own), and an open transaction is still rolled back.
+            // state behind: no SET, LISTEN or temporary tables; the index rebuild runner releases its session advisory
+            // lock itself and the migrator's is on a connection of its own. An open transaction is still rolled back.
             // (ContainsKey answers true for every keyword Npgsql knows; Keys holds the ones the string set, by canonical name.)
             if (!dataSourceBuilder.ConnectionStringBuilder.Keys.Cast<string>().Contains("No Reset On Close", StringComparer.OrdinalIgnoreCase))
             {

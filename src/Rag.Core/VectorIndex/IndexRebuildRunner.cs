@@ -67,9 +67,20 @@ public sealed partial class IndexRebuildRunner(
             }
         }
 
-        // The lock belongs to this connection's session and ends with it.
-        Log.Running(logger, rebuildId);
-        await rebuilder.RunAsync(rebuildId, cancellationToken: cancellationToken);
+        // The lock belongs to this connection's session. Pooled connections are not reset on return (see
+        // AddRagDatabase), so it is released here; should that fail, the connection is broken and its session, lock
+        // included, ends with it.
+        try
+        {
+            Log.Running(logger, rebuildId);
+            await rebuilder.RunAsync(rebuildId, cancellationToken: cancellationToken);
+        }
+        finally
+        {
+            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection);
+            unlock.Parameters.Add(new() { Value = AdvisoryLockKey });
+            await unlock.ExecuteScalarAsync(CancellationToken.None);
+        }
     }
 
     private static partial class Log

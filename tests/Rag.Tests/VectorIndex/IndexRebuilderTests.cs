@@ -65,6 +65,41 @@ public sealed class IndexRebuilderTests(PostgresFixture postgres, QdrantDoubleFi
         Assert.Equal(40, await index.CountAsync());
     }
 
+    [Fact]
+    public async Task TheRunnerReleasesItsLockThoughPooledConnectionsAreNotReset()
+    {
+        // As AddRagDatabase configures it: the runner's connection goes back to the pool as it is.
+        var connectionString = await postgres.CreateMigratedDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(
+            new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString);
+        await SeedAsync(dataSource, documents: 2, chunksPerDocument: 2);
+        var (rebuilder, _) = await CreateAsync(dataSource);
+        using var runner = new IndexRebuildRunner(rebuilder, dataSource, new AppliedMigrations(), NullLogger<IndexRebuildRunner>.Instance);
+        await runner.StartAsync(CancellationToken.None);
+
+        var requested = await runner.Request().WaitAsync(Timeout);
+        var deadline = DateTime.UtcNow + Timeout;
+        while ((await rebuilder.GetAsync(requested.Id))!.Status == "running")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The rebuild did not finish in time.");
+            await Task.Delay(50);
+        }
+
+        await runner.StopAsync(CancellationToken.None);
+
+        // Another replica's session could take the lock now: nobody holds one, the idle pooled connection included.
+        await using var other = NpgsqlDataSource.Create(connectionString);
+        await using var locks = other.CreateCommand("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'");
+        Assert.Equal(0L, await locks.ExecuteScalarAsync());
+    }
+
+    private sealed class AppliedMigrations : Rag.Core.Storage.IDatabaseMigrationStatus
+    {
+        public bool IsApplied => true;
+
+        public Task WaitUntilAppliedAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+    }
+
     private async Task<(IndexRebuilder Rebuilder, IVectorIndex Index)> CreateAsync(NpgsqlDataSource dataSource)
     {
         var host = await qdrant.StartHostAsync();
