@@ -50,15 +50,4 @@ public sealed class CollectionAccessStoreTests(PostgresFixture postgres)
         time.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal([manuals], await store.GetAllowedAsync(Reader, CollectionPermission.Read));
     }
-
-    private sealed class ManualTime : TimeProvider
-    {
-        private long _ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => _ticks;
-
-        public void Advance(TimeSpan by) => _ticks += by.Ticks;
-    }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Rag.Api.Auth;
 using Rag.Core.Identity;
 using Rag.Tests.Graph;
+using Rag.Tests.Infrastructure;
 
 namespace Rag.Tests.Security;
 
@@ -117,17 +118,6 @@ public sealed class CallerCacheTests
 
     private static CallerCache Create(TimeProvider time, TimeSpan lifetime) =>
         new(Options.Create(new AuthOptions { CallerCacheLifetime = lifetime }), time);
-
-    private sealed class ManualTime : TimeProvider
-    {
-        private long _ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => _ticks;
-
-        public void Advance(TimeSpan by) => _ticks += by.Ticks;
-    }
 }
 
 /// <summary>Two API replicas on one database: what one is told, the other learns within the cache lifetime.</summary>
