@@ -45,6 +45,7 @@ internal sealed class BenchmarkGraph : IAsyncDisposable
             {
                 DataDirectory = Path.Combine(Path.GetTempPath(), "rag-bench", Guid.NewGuid().ToString("N")),
                 DisableDurability = disableDurability,
+                DeleteDataOnDispose = true,
                 IngestionReplicas = ingestionReplicas,
                 AdditionalEnvironment = environment,
             },
@@ -240,8 +241,6 @@ internal sealed class BenchmarkGraph : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        var dataDirectory = Graph.DataDirectory;
         await Graph.DisposeAsync();
-        Directory.Delete(dataDirectory, recursive: true);
     }
 }

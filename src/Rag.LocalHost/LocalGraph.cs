@@ -13,6 +13,7 @@ public sealed class LocalGraph : IAsyncDisposable
 {
     private readonly LocalGraphOptions _options;
     private readonly List<ServiceProcess> _ingestion = [];
+    private bool _disposed;
 
     private LocalGraph(LocalGraphOptions options, RedisServer redis, PostgresServer postgres, LocalSecrets secrets)
     {
@@ -93,6 +94,13 @@ public sealed class LocalGraph : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+
         // Reverse order of start: consumers first, so none of them sees its dependencies vanish mid-request.
         if (Web is not null)
         {
@@ -111,6 +119,10 @@ public sealed class LocalGraph : IAsyncDisposable
 
         await Postgres.DisposeAsync();
         await Redis.DisposeAsync();
+        if (_options.DeleteDataOnDispose)
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
     }
 
     private async Task StartServicesAsync(CancellationToken cancellationToken)
@@ -221,6 +233,9 @@ public sealed class LocalGraphOptions
 
     /// <summary>Trades PostgreSQL crash safety for speed; for tests and benchmarks only.</summary>
     public bool DisableDurability { get; init; }
+
+    /// <summary>Removes <see cref="DataDirectory"/> once everything has stopped: for throw-away graphs (tests, benchmarks).</summary>
+    public bool DeleteDataOnDispose { get; init; }
 
     /// <summary>Extra configuration for every service, as environment variables (e.g. <c>Ingestion__Concurrency</c>).</summary>
     public IReadOnlyDictionary<string, string?> AdditionalEnvironment { get; init; } = new Dictionary<string, string?>();

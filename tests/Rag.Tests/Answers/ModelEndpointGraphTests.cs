@@ -33,7 +33,6 @@ public sealed class ModelEndpointGraphFixture : IAsyncLifetime
     {
         Api.Dispose();
         await Graph.DisposeAsync();
-        Directory.Delete(Graph.DataDirectory, recursive: true);
         await Model.DisposeAsync();
     }
 }

@@ -58,6 +58,11 @@ public sealed class GraphHealthTests
         var processIds = graph.Services.Select(s => s.ProcessId).ToList();
         await WaitUntilAsync(graph.Services, http, expected: HttpStatusCode.OK, TimeSpan.FromSeconds(30));
         Assert.Equal(processIds, graph.Services.Select(s => s.ProcessId).ToList());
+
+        // A test's graph leaves nothing behind: its data folder (PostgreSQL, Redis, logs) goes once it has stopped.
+        Assert.True(Directory.Exists(graph.DataDirectory));
+        await graph.DisposeAsync();
+        Assert.False(Directory.Exists(graph.DataDirectory), graph.DataDirectory);
     }
 
     private static async Task WaitUntilAsync(IEnumerable<ServiceProcess> services, HttpClient http, HttpStatusCode expected, TimeSpan timeout)

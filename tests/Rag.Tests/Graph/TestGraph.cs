@@ -33,6 +33,7 @@ public static class TestGraph
             {
                 DataDirectory = Path.Combine(Path.GetTempPath(), "rag-tests", Guid.NewGuid().ToString("N")),
                 DisableDurability = true,
+                DeleteDataOnDispose = true,
                 IngestionReplicas = ingestionReplicas,
                 AdditionalEnvironment = environment,
             },
@@ -57,7 +58,6 @@ public sealed class SharedGraphFixture : IAsyncLifetime
     {
         Api.Dispose();
         await Graph.DisposeAsync();
-        Directory.Delete(Graph.DataDirectory, recursive: true);
     }
 }
 
