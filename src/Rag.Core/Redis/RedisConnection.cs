@@ -24,6 +24,11 @@ internal sealed class RedisConnection : IAsyncDisposable
         new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
 
     private readonly ConcurrentQueue<RedisCommand> _inFlight = new();
+
+    // Held while one read's replies are matched to commands and while a failure takes the commands still waiting:
+    // without it, a failure on another thread could take a command whose reply the reader is matching, and the reader
+    // would hand that reply to the next command. One uncontended lock per read, not per reply.
+    private readonly Lock _matching = new();
     private readonly CancellationTokenSource _shutdown = new();
     private readonly TaskCompletionSource<Exception> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<RedisResult>? _pushHandler;
@@ -239,9 +244,13 @@ internal sealed class RedisConnection : IAsyncDisposable
             {
                 var read = await _input.ReadAsync(_shutdown.Token).ConfigureAwait(false);
                 var buffer = read.Buffer;
-                while (RespReader.TryRead(ref buffer, out var reply))
+                lock (_matching)
                 {
-                    Dispatch(reply);
+                    // Once the connection has failed its commands are failed too: later replies belong to none of them.
+                    while (_failure is null && RespReader.TryRead(ref buffer, out var reply))
+                    {
+                        Dispatch(reply);
+                    }
                 }
 
                 _input.AdvanceTo(buffer.Start, buffer.End);
@@ -344,6 +353,7 @@ internal sealed class RedisConnection : IAsyncDisposable
 
     private void FailPending()
     {
+        using var matching = _matching.EnterScope();
         while (_inFlight.TryDequeue(out var command) | _queue.Reader.TryRead(out var queued))
         {
             command?.Fail(ConnectionLost());

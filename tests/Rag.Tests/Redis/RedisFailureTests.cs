@@ -110,6 +110,57 @@ public sealed class RedisFailureTests
     }
 
     [Fact]
+    public async Task ConnectionsFailingWhileRepliesArriveNeverHandACallerAnotherCallersReply()
+    {
+        // Timeouts fail the connection from the watcher's thread while the reader may be matching replies: every
+        // caller must get its own reply or an error, never someone else's.
+        await using var server = await RedisServer.StartAsync();
+        var options = new RedisClientOptions { CommandTimeout = TimeSpan.FromMilliseconds(60), ReconnectBaseDelay = TimeSpan.FromMilliseconds(5) };
+        await using var client = RedisClientFactory.Create(server.ConnectionString, options);
+        await using var admin = RedisClientFactory.Create(server.ConnectionString);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var answered = 0;
+
+        var callers = Enumerable.Range(0, 16).Select(caller => Task.Run(async () =>
+        {
+            var wrong = new List<string>();
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var value = $"{caller}:{i}";
+                try
+                {
+                    var echoed = (await client.ExecuteAsync("ECHO", [value])).AsString();
+                    if (echoed != value)
+                    {
+                        wrong.Add($"{value} got {echoed}");
+                    }
+
+                    Interlocked.Increment(ref answered);
+                }
+                catch (RedisException)
+                {
+                    // A timeout or a lost connection: an error is a fair answer, another caller's reply is not.
+                }
+            }
+
+            return wrong;
+        }));
+        var pauses = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await admin.ExecuteAsync("CLIENT", ["PAUSE", 70, "ALL"]);
+                await Task.Delay(120);
+            }
+        });
+
+        var results = await Task.WhenAll(callers).WaitAsync(TimeSpan.FromSeconds(30));
+        await pauses.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Empty(results.SelectMany(wrong => wrong));
+        Assert.True(answered > 0, "No ECHO was answered at all.");
+    }
+
+    [Fact]
     public async Task ACancelledCommandDoesNotMisalignLaterReplies()
     {
         await using var server = await RedisServer.StartAsync();
