@@ -5,11 +5,17 @@ namespace Rag.Core.Redis;
 /// <summary>
 /// A queued command and the promise of its reply: two allocations (this and its task) besides the arguments.
 /// Its task is handed to the caller as is, so everything that must happen when the command ends (its span and
-/// metrics, releasing the caller's cancellation registration) happens here, in <see cref="Complete"/>,
-/// <see cref="Fail"/> or the cancellation callback, instead of in an async method wrapped around it. Complete it
-/// only through those, never through the inherited TrySet… methods, which would skip them.
+/// metrics, releasing the caller's cancellation registration) happens here, in <see cref="Deliver"/> or the
+/// cancellation callback, instead of in an async method wrapped around it. Complete it only through those, never
+/// through the inherited TrySet… methods, which would skip them.
 /// </summary>
-internal sealed class RedisCommand : TaskCompletionSource<RedisResult>
+/// <remarks>
+/// The caller's continuation runs on the thread that completes the task. So a command is completed only on a
+/// thread-pool work item of its own (<see cref="Execute"/>) or of a <see cref="RedisCompletionBatch"/>, never on the
+/// connection's reader, writer or watcher, nor inside whoever cancels the caller's token. The connection first
+/// records the outcome (<see cref="SetReply"/>, <see cref="SetFailure"/>), then hands the command to such a work item.
+/// </remarks>
+internal sealed class RedisCommand : TaskCompletionSource<RedisResult>, IThreadPoolWorkItem
 {
     private const int Completed = 1;
     private const int CancellationRegistered = 2;
@@ -17,9 +23,11 @@ internal sealed class RedisCommand : TaskCompletionSource<RedisResult>
     private CancellationTokenRegistration _cancellation;
     private Activity? _span;
     private int _state;
+    private RedisResult? _reply;
+    private Exception? _failure;
 
     public RedisCommand(string name, RedisValue[] arguments, TimeSpan timeout)
-        : base(TaskCreationOptions.RunContinuationsAsynchronously)
+        : base(TaskCreationOptions.None)
     {
         Name = name;
         Arguments = arguments;
@@ -60,8 +68,12 @@ internal sealed class RedisCommand : TaskCompletionSource<RedisResult>
             return;
         }
 
+        // The callback runs inside whoever cancels the token: the caller's continuation gets a work item of its own.
         _cancellation = cancellationToken.UnsafeRegister(
-            static (state, token) => ((RedisCommand)state!).End(reply: null, error: null, token),
+            static (state, token) => ThreadPool.UnsafeQueueUserWorkItem(
+                static cancelled => cancelled.Command.End(reply: null, error: null, cancelled.Token),
+                (Command: (RedisCommand)state!, Token: token),
+                preferLocal: false),
             this);
 
         // The command may have ended before the registration was stored; then releasing it falls to us.
@@ -71,10 +83,24 @@ internal sealed class RedisCommand : TaskCompletionSource<RedisResult>
         }
     }
 
-    /// <summary>Delivers the reply: an error reply fails the command with <see cref="RedisServerException"/>.</summary>
-    public void Complete(RedisResult reply)
+    /// <summary>Records the reply, to be delivered by <see cref="Deliver"/>. A reply outranks any failure recorded.</summary>
+    public void SetReply(RedisResult reply) => _reply = reply;
+
+    /// <summary>Records why the command failed, unless an earlier reason was recorded (a timeout outranks the lost connection it causes).</summary>
+    public void SetFailure(Exception error) => Interlocked.CompareExchange(ref _failure, error, null);
+
+    /// <summary>
+    /// Completes the task with the recorded outcome, running the caller's continuation on this thread. An error reply
+    /// fails it with <see cref="RedisServerException"/>. Call only from a work item meant for it (see the remarks).
+    /// </summary>
+    public void Deliver()
     {
-        if (reply.Kind == RedisResultKind.Error)
+        var reply = Volatile.Read(ref _reply);
+        if (reply is null)
+        {
+            End(reply: null, Volatile.Read(ref _failure) ?? new RedisConnectionException($"Redis command {Name} ended without a reply."), default);
+        }
+        else if (reply.Kind == RedisResultKind.Error)
         {
             End(reply: null, new RedisServerException(reply.ErrorMessage), default);
         }
@@ -84,7 +110,7 @@ internal sealed class RedisCommand : TaskCompletionSource<RedisResult>
         }
     }
 
-    public void Fail(Exception error) => End(reply: null, error, default);
+    void IThreadPoolWorkItem.Execute() => Deliver();
 
     public bool IsOverdue(long now) => Stopwatch.GetElapsedTime(StartedAt, now) > Timeout;
 
@@ -113,7 +139,7 @@ internal sealed class RedisCommand : TaskCompletionSource<RedisResult>
                 _span.SetStatus(ActivityStatusCode.Error, error?.GetType().Name ?? nameof(OperationCanceledException));
             }
 
-            // Stopping a span makes its parent current on this thread, which is the reader's or a timer's, not the
+            // Stopping a span makes its parent current on this thread, which is a completion work item's, not the
             // caller's: keep whatever that thread had.
             var current = Activity.Current;
             _span.Dispose();

@@ -8,9 +8,10 @@ namespace Rag.Core.Redis;
 
 /// <summary>
 /// One socket shared by many callers. Commands are queued; a single writer loop encodes them in batches and a
-/// single reader loop matches replies to commands in FIFO order. Any failure (socket error, protocol error,
-/// timeout) kills the whole connection and fails every command on it: once one reply is lost, the rest would be
-/// misaligned. The owner then opens a new connection.
+/// single reader loop matches replies to commands in FIFO order, then hands each read's commands to one work item
+/// that completes them (<see cref="RedisCompletionBatch"/>). Any failure (socket error, protocol error, timeout)
+/// kills the whole connection and fails every command on it: once one reply is lost, the rest would be misaligned.
+/// The owner then opens a new connection.
 /// </summary>
 internal sealed class RedisConnection : IAsyncDisposable
 {
@@ -29,6 +30,9 @@ internal sealed class RedisConnection : IAsyncDisposable
     // without it, a failure on another thread could take a command whose reply the reader is matching, and the reader
     // would hand that reply to the next command. One uncontended lock per read, not per reply.
     private readonly Lock _matching = new();
+
+    // Batches whose commands may not all be delivered yet, for the watcher to rescue if a continuation stalls them.
+    private readonly List<RedisCompletionBatch> _deliveringBatches = [];
     private readonly CancellationTokenSource _shutdown = new();
     private readonly TaskCompletionSource<Exception> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<RedisResult>? _pushHandler;
@@ -123,7 +127,8 @@ internal sealed class RedisConnection : IAsyncDisposable
     {
         if (!_queue.Writer.TryWrite(command))
         {
-            command.Fail(ConnectionLost());
+            command.SetFailure(ConnectionLost());
+            ThreadPool.UnsafeQueueUserWorkItem(command, preferLocal: false);
         }
 
         return command.Task;
@@ -144,11 +149,13 @@ internal sealed class RedisConnection : IAsyncDisposable
         _shutdown.Dispose();
     }
 
-    private void Start(TimeSpan commandTimeout) =>
-        _loops = Task.WhenAll(
-            Task.Run(WriteLoopAsync),
-            Task.Run(ReadLoopAsync),
-            Task.Run(() => WatchTimeoutsAsync(commandTimeout)));
+    private void Start(TimeSpan commandTimeout)
+    {
+        _loops = Task.WhenAll(Task.Run(WriteLoopAsync), Task.Run(ReadLoopAsync));
+
+        // Not awaited by DisposeAsync: it outlives the connection while callers' continuations still run.
+        _ = Task.Run(() => WatchAsync(commandTimeout));
+    }
 
     private async Task HandshakeAsync(RedisConnectionSettings settings, CancellationToken cancellationToken)
     {
@@ -208,8 +215,9 @@ internal sealed class RedisConnection : IAsyncDisposable
         }
         finally
         {
-            // A command taken off the queue while the connection failed must not be left waiting.
-            FailPending();
+            // A command taken off the queue while the connection failed must not be left waiting. Only this loop
+            // reads the queue (it is single-reader), so only this loop fails the commands still in it.
+            FailPending(drainQueue: true);
 
             // The connection has failed by now; completing with the reason skips flushing to a dead stream.
             await _output.CompleteAsync(_failure).ConfigureAwait(false);
@@ -244,16 +252,18 @@ internal sealed class RedisConnection : IAsyncDisposable
             {
                 var read = await _input.ReadAsync(_shutdown.Token).ConfigureAwait(false);
                 var buffer = read.Buffer;
+                var answered = new CommandList();
                 lock (_matching)
                 {
                     // Once the connection has failed its commands are failed too: later replies belong to none of them.
                     while (_failure is null && RespReader.TryRead(ref buffer, out var reply))
                     {
-                        Dispatch(reply);
+                        Match(reply, ref answered);
                     }
                 }
 
                 _input.AdvanceTo(buffer.Start, buffer.End);
+                Deliver(answered);
                 if (read.IsCompleted)
                 {
                     throw new RedisConnectionException($"Redis at {_endpoint} closed the connection.");
@@ -270,7 +280,7 @@ internal sealed class RedisConnection : IAsyncDisposable
         }
     }
 
-    private void Dispatch(RedisResult reply)
+    private void Match(RedisResult reply, ref CommandList answered)
     {
         if (_pushHandler is not null && IsPushMessage(reply))
         {
@@ -283,7 +293,27 @@ internal sealed class RedisConnection : IAsyncDisposable
             throw new RedisProtocolException("Received a reply with no command waiting for it.");
         }
 
-        command.Complete(reply);
+        command.SetReply(reply);
+        answered.Add(command);
+    }
+
+    /// <summary>Completes the commands on a work item: one command is its own, several share a batch.</summary>
+    private void Deliver(CommandList commands)
+    {
+        if (commands.Count == 1)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(commands.First!, preferLocal: false);
+        }
+        else if (commands.Count > 1)
+        {
+            var batch = new RedisCompletionBatch(commands.All!, commands.Count);
+            lock (_deliveringBatches)
+            {
+                _deliveringBatches.Add(batch);
+            }
+
+            ThreadPool.UnsafeQueueUserWorkItem(batch, preferLocal: false);
+        }
     }
 
     private static bool IsPushMessage(RedisResult reply)
@@ -299,31 +329,53 @@ internal sealed class RedisConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Replies arrive in order, so only the oldest command can be the first to run late. Checking it a few
-    /// times per timeout period costs one timer per connection instead of one per command.
+    /// Every few milliseconds: rescues completion batches a continuation has stalled, and checks for a command without
+    /// a reply past its timeout. Replies arrive in order, so only the oldest command can be the first to run late;
+    /// checking it here costs one timer per connection instead of one per command. Runs on after the connection
+    /// fails, until the batches already read are delivered: they hold replies their callers may be waiting for.
     /// </summary>
-    private async Task WatchTimeoutsAsync(TimeSpan commandTimeout)
+    private async Task WatchAsync(TimeSpan commandTimeout)
     {
-        var period = TimeSpan.FromTicks(Math.Clamp(commandTimeout.Ticks / 10, TimeSpan.FromMilliseconds(5).Ticks, TimeSpan.FromMilliseconds(250).Ticks));
+        var period = TimeSpan.FromTicks(Math.Clamp(commandTimeout.Ticks / 10, TimeSpan.FromMilliseconds(5).Ticks, TimeSpan.FromMilliseconds(20).Ticks));
         using var timer = new PeriodicTimer(period);
-        try
+        while (await timer.WaitForNextTickAsync().ConfigureAwait(false))
         {
-            while (await timer.WaitForNextTickAsync(_shutdown.Token).ConfigureAwait(false))
+            var delivering = RescueStalledBatches();
+            if (_failure is not null)
             {
-                var now = System.Diagnostics.Stopwatch.GetTimestamp();
-                if ((_inFlight.TryPeek(out var oldest) || _queue.Reader.TryPeek(out oldest)) && oldest.IsOverdue(now))
+                if (delivering == 0)
                 {
-                    var timeout = new RedisTimeoutException(
-                        $"Redis command {oldest.Name} got no reply from {_endpoint} within {oldest.Timeout}; the connection will be re-established.");
-                    oldest.Fail(timeout);
-                    Fail(timeout);
                     return;
                 }
+
+                continue;
+            }
+
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if ((_inFlight.TryPeek(out var oldest) || _queue.Reader.TryPeek(out oldest)) && oldest.IsOverdue(now))
+            {
+                // Recorded before the connection fails, so that this command reports the timeout and the others the
+                // connection lost through it.
+                var timeout = new RedisTimeoutException(
+                    $"Redis command {oldest.Name} got no reply from {_endpoint} within {oldest.Timeout}; the connection will be re-established.");
+                oldest.SetFailure(timeout);
+                Fail(timeout);
             }
         }
-        catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+    }
+
+    /// <returns>How many batches are still being delivered.</returns>
+    private int RescueStalledBatches()
+    {
+        lock (_deliveringBatches)
         {
-            // Connection closed.
+            _deliveringBatches.RemoveAll(static batch => batch.IsFinished);
+            foreach (var batch in _deliveringBatches)
+            {
+                batch.RescueIfStalled();
+            }
+
+            return _deliveringBatches.Count;
         }
     }
 
@@ -347,20 +399,65 @@ internal sealed class RedisConnection : IAsyncDisposable
 
         _stream.Dispose();
         _socket.Dispose();
-        FailPending();
+        FailPending(drainQueue: false);
         _closed.TrySetResult(failure);
     }
 
-    private void FailPending()
+    /// <summary>
+    /// Fails the commands still waiting, each on a work item of its own: a failure is rare, and no batch would be left
+    /// for the stopped watcher to rescue.
+    /// </summary>
+    private void FailPending(bool drainQueue)
     {
-        using var matching = _matching.EnterScope();
-        while (_inFlight.TryDequeue(out var command) | _queue.Reader.TryRead(out var queued))
+        var lost = ConnectionLost();
+        lock (_matching)
         {
-            command?.Fail(ConnectionLost());
-            queued?.Fail(ConnectionLost());
+            while (_inFlight.TryDequeue(out var command))
+            {
+                command.SetFailure(lost);
+                ThreadPool.UnsafeQueueUserWorkItem(command, preferLocal: false);
+            }
+        }
+
+        while (drainQueue && _queue.Reader.TryRead(out var queued))
+        {
+            queued.SetFailure(lost);
+            ThreadPool.UnsafeQueueUserWorkItem(queued, preferLocal: false);
         }
     }
 
     private RedisConnectionException ConnectionLost() =>
         new($"The Redis connection to {_endpoint} was lost before the reply arrived.", _failure);
+
+    /// <summary>A list that allocates nothing for the common read of one reply.</summary>
+    private struct CommandList
+    {
+        public RedisCommand? First;
+        public RedisCommand[]? All;
+        public int Count;
+
+        public void Add(RedisCommand command)
+        {
+            if (Count == 0)
+            {
+                First = command;
+            }
+            else
+            {
+                if (All is null)
+                {
+                    All = new RedisCommand[8];
+                    All[0] = First!;
+                }
+                else if (Count == All.Length)
+                {
+                    Array.Resize(ref All, Count * 2);
+                }
+
+                All[Count] = command;
+            }
+
+            Count++;
+        }
+    }
 }
