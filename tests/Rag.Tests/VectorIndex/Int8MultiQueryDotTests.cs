@@ -27,6 +27,16 @@ public class Int8MultiQueryDotTests
         Assert.Equal(Vector128.Create(queries.Select(query => ExpectedDot(row, query)).ToArray()), dots);
     }
 
+    [Theory]
+    [MemberData(nameof(RowLengths))]
+    public void OneOrTwoQueriesGiveTheirDotProductsAndZeroLanes(int rowLength)
+    {
+        var (row, queries) = RandomRowAndQueries(rowLength, new Random(rowLength + 2));
+
+        Assert.Equal(Vector128.Create(ExpectedDot(row, queries[0]), 0, 0, 0), Int8MultiQueryDot.ComputeFew(row, queries[0], null));
+        Assert.Equal(Vector128.Create(ExpectedDot(row, queries[0]), ExpectedDot(row, queries[1]), 0, 0), Int8MultiQueryDot.ComputeFew(row, queries[0], queries[1]));
+    }
+
     [Fact]
     public void TheExtremesOfTheQuantizationRangesDoNotSaturate()
     {
@@ -36,6 +46,7 @@ public class Int8MultiQueryDotTests
         var dots = Int8MultiQueryDot.Compute(row, highest, lowest, highest, lowest);
 
         Assert.Equal(Vector128.Create(384 * 63 * 63, -384 * 63 * 63, 384 * 63 * 63, -384 * 63 * 63), dots);
+        Assert.Equal(Vector128.Create(-384 * 63 * 63, 384 * 63 * 63, 0, 0), Int8MultiQueryDot.ComputeFew(row, lowest, highest));
     }
 
     [Fact]
@@ -44,6 +55,7 @@ public class Int8MultiQueryDotTests
         Assert.Throws<ArgumentException>(() => Int8MultiQueryDot.Compute(new byte[128], new sbyte[128], new sbyte[128], new sbyte[256], new sbyte[128]));
         Assert.Throws<ArgumentException>(() => Int8MultiQueryDot.Compute(new byte[64], new sbyte[64], new sbyte[64], new sbyte[64], new sbyte[64]));
         Assert.Throws<ArgumentException>(() => Int8MultiQueryDot.ComputePortable(new byte[192], new sbyte[192], new sbyte[192], new sbyte[192], new sbyte[192]));
+        Assert.Throws<ArgumentException>(() => Int8MultiQueryDot.ComputeFew(new byte[128], new sbyte[256], null));
     }
 
     private static (byte[] Row, sbyte[][] Queries) RandomRowAndQueries(int rowLength, Random random)

@@ -71,6 +71,67 @@ internal static class Int8MultiQueryDot
         + Avx2.MultiplyAddAdjacent(r2, Vector256.LoadUnsafe(ref query, i + (2 * step)))
         + Avx2.MultiplyAddAdjacent(r3, Vector256.LoadUnsafe(ref query, i + (3 * step)));
 
+    /// <summary>
+    /// The dot products of the row with one query (lane 0) or two (lanes 0 and 1), the other lanes zero: a scan with
+    /// fewer than four searches would otherwise pay for four, since the arithmetic, not the memory, bounds it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> ComputeFew(ReadOnlySpan<byte> row, sbyte[] q0, sbyte[]? q1)
+    {
+        if (!Avx2.IsSupported)
+        {
+            var dots = ComputePortable(row, q0, q1 ?? q0, q0, q0);
+            return q1 is null ? Vector128.CreateScalar(dots[0]) : Vector128.Create(dots[0], dots[1], 0, 0);
+        }
+
+        return q1 is null ? Vector128.CreateScalar(ComputeOneAvx2(row, q0)) : ComputeTwoAvx2(row, q0, q1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ComputeOneAvx2(ReadOnlySpan<byte> row, sbyte[] q0)
+    {
+        Validate(row, q0, q0, q0, q0);
+        ref var x = ref MemoryMarshal.GetReference(row);
+        ref var a = ref MemoryMarshal.GetArrayDataReference(q0);
+        var ones = Vector256.Create((short)1);
+        var sum = Vector256<int>.Zero;
+        var step = (nuint)Vector256<byte>.Count;
+        for (nuint i = 0; i < (nuint)row.Length; i += 4 * step)
+        {
+            sum += Avx2.MultiplyAddAdjacent(
+                ShortSums(Vector256.LoadUnsafe(ref x, i), Vector256.LoadUnsafe(ref x, i + step), Vector256.LoadUnsafe(ref x, i + (2 * step)), Vector256.LoadUnsafe(ref x, i + (3 * step)), ref a, i, step),
+                ones);
+        }
+
+        return Vector256.Sum(sum);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> ComputeTwoAvx2(ReadOnlySpan<byte> row, sbyte[] q0, sbyte[] q1)
+    {
+        Validate(row, q0, q1, q0, q1);
+        ref var x = ref MemoryMarshal.GetReference(row);
+        ref var a = ref MemoryMarshal.GetArrayDataReference(q0);
+        ref var b = ref MemoryMarshal.GetArrayDataReference(q1);
+        var ones = Vector256.Create((short)1);
+        var sum0 = Vector256<int>.Zero;
+        var sum1 = Vector256<int>.Zero;
+        var step = (nuint)Vector256<byte>.Count;
+        for (nuint i = 0; i < (nuint)row.Length; i += 4 * step)
+        {
+            var r0 = Vector256.LoadUnsafe(ref x, i);
+            var r1 = Vector256.LoadUnsafe(ref x, i + step);
+            var r2 = Vector256.LoadUnsafe(ref x, i + (2 * step));
+            var r3 = Vector256.LoadUnsafe(ref x, i + (3 * step));
+            sum0 += Avx2.MultiplyAddAdjacent(ShortSums(r0, r1, r2, r3, ref a, i, step), ones);
+            sum1 += Avx2.MultiplyAddAdjacent(ShortSums(r0, r1, r2, r3, ref b, i, step), ones);
+        }
+
+        // Two horizontal adds leave lanes 0 and 1 of each half holding a part of the two sums.
+        var sums = Avx2.HorizontalAdd(Avx2.HorizontalAdd(sum0, sum1), Vector256<int>.Zero);
+        return (sums.GetLower() + sums.GetUpper()) & Vector128.Create(-1, -1, 0, 0);
+    }
+
     /// <summary>The path for machines without AVX2 (Arm, for one); callable so that tests cover it on any machine.</summary>
     public static Vector128<int> ComputePortable(ReadOnlySpan<byte> row, sbyte[] q0, sbyte[] q1, sbyte[] q2, sbyte[] q3)
     {

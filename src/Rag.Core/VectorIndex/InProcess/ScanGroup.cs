@@ -49,6 +49,9 @@ internal sealed class ScanGroup
             requests.Length > 3 ? float.NegativeInfinity : float.PositiveInfinity);
     }
 
+    /// <summary>How many searches the group holds (the lanes past them are padding).</summary>
+    public int Count => _requests.Length;
+
     public sbyte[] Q0 { get; }
 
     public sbyte[] Q1 { get; }

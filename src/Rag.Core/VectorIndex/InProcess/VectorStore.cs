@@ -223,7 +223,9 @@ internal sealed class VectorStore
                     continue;
                 }
 
-                var dots = Int8MultiQueryDot.Compute(row, group.Q0, group.Q1, group.Q2, group.Q3);
+                var dots = group.Count > 2
+                    ? Int8MultiQueryDot.Compute(row, group.Q0, group.Q1, group.Q2, group.Q3)
+                    : Int8MultiQueryDot.ComputeFew(row, group.Q0, group.Count == 2 ? group.Q1 : null);
                 group.Offer(slot, Vector128.ConvertToSingle(dots - group.Offsets) * scale, admitted);
             }
         }
