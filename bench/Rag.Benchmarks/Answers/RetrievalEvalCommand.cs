@@ -90,7 +90,7 @@ internal static class RetrievalEvalCommand
             Console.WriteLine($"{"retriever",-18} {"recall@5",9} {"MRR@10",7}");
             foreach (var (name, options) in modes)
             {
-                var retriever = new HybridRetriever(dataSource, index, fullText, embedder, Options.Create(options));
+                var retriever = new HybridRetriever(dataSource, index, fullText, new PostgresPassageSource(dataSource), embedder, Options.Create(options));
                 var (recall, mrr) = await EvaluateAsync(retriever, questions, documents, cancellationToken);
                 Console.WriteLine($"{name,-18} {recall,9:F3} {mrr,7:F3}");
             }

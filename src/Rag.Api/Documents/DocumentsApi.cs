@@ -13,6 +13,7 @@ using Rag.Core.Extraction.Detection;
 using Rag.Core.Jobs;
 using Rag.Core.Redis;
 using Rag.Core.VectorIndex;
+using Rag.Core.VectorIndex.InProcess;
 
 namespace Rag.Api.Documents;
 
@@ -259,10 +260,16 @@ public static partial class DocumentsApi
 
         await audit.WriteAsync(context, "document.deleted", id.ToString());
 
-        // The rows are gone; vectors are derived data, removed now and in any case on the next reconciliation.
+        // The rows are gone; vectors are derived data, removed now and in any case on the next reconciliation. This
+        // replica's in-process indexes and passages let go at once too; other replicas do on the index event.
         if (services.GetService<ISharedVectorIndex>() is { } sharedIndex)
         {
             await sharedIndex.DeleteDocumentAsync(id, cancellationToken);
+        }
+
+        if (services.GetService<InProcessIndexSynchronizer>() is { } inProcessIndexes)
+        {
+            await inProcessIndexes.ForgetDocumentAsync(id, cancellationToken);
         }
 
         try

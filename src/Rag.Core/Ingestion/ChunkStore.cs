@@ -3,6 +3,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Rag.Core.Chunking;
 using Rag.Core.Jobs;
+using Rag.Core.Retrieval;
 using Rag.Core.Storage;
 using Rag.Core.VectorIndex;
 using Rag.Core.VectorIndex.InProcess;
@@ -144,7 +145,8 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT ch.id, ch.document_id, d.collection_id, d.tags, array_send(ch.embedding), ch.tsv
+            SELECT ch.id, ch.document_id, d.collection_id, d.tags, array_send(ch.embedding), ch.tsv,
+                   d.title, ch.heading_path, ch.page, ch.text, d.content_type, d.created_at
             FROM chunks ch JOIN documents d ON d.id = ch.document_id
             WHERE ch.embedding_model = $1 AND ch.embedding IS NOT NULL AND ($2::uuid IS NULL OR ch.document_id = $2)
             """);
@@ -155,16 +157,20 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
         while (await reader.ReadAsync(cancellationToken))
         {
             var lexemes = reader.GetFieldValue<NpgsqlTsVector>(5);
+            var passage = new SearchHit(
+                reader.GetGuid(0), reader.GetGuid(1), reader.GetString(6), reader.GetFieldValue<string[]>(7),
+                reader.IsDBNull(8) ? null : reader.GetInt32(8), reader.GetString(9), 0, null, []);
             yield return new IndexedChunk(
                 new VectorPoint(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<string[]>(3), EmbeddingColumn.Read(reader, 4)!),
                 // A lexeme stored without positions still occurred once.
-                [.. lexemes.Select(lexeme => new LexemeCount(lexeme.Text, Math.Max(1, lexeme.Count)))]);
+                [.. lexemes.Select(lexeme => new LexemeCount(lexeme.Text, Math.Max(1, lexeme.Count)))],
+                new StoredPassage(passage, reader.GetString(10), reader.GetFieldValue<DateTimeOffset>(11)));
         }
     }
 }
 
-/// <summary>A chunk as the in-process indexes hold it: its vector and its full-text lexemes.</summary>
-public sealed record IndexedChunk(VectorPoint Point, IReadOnlyList<LexemeCount> Lexemes)
+/// <summary>A chunk as the in-process indexes hold it: its vector, its full-text lexemes and its passage.</summary>
+public sealed record IndexedChunk(VectorPoint Point, IReadOnlyList<LexemeCount> Lexemes, StoredPassage Passage)
 {
     public TextIndexEntry ToTextEntry() => new(Point.ChunkId, Point.DocumentId, Point.CollectionId, [.. Point.Tags], Lexemes);
 }

@@ -4,8 +4,6 @@ using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using NpgsqlTypes;
-using Rag.Core.Storage;
 using Rag.Core.Telemetry;
 using Rag.Core.VectorIndex;
 
@@ -51,6 +49,7 @@ public sealed class HybridRetriever(
     NpgsqlDataSource dataSource,
     IVectorIndex index,
     IFullTextSearch fullText,
+    IPassageSource passages,
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     IOptions<RetrievalOptions> options)
 {
@@ -123,21 +122,21 @@ public sealed class HybridRetriever(
             vectorRelevance[hit.ChunkId] = hit.Score;
         }
 
-        Guid[] NeedingEmbeddings(IEnumerable<Guid> ids) => [.. ids.Where(id => query.Diversify || !vectorRelevance.ContainsKey(id))];
+        HashSet<Guid> NeedingEmbeddings(IEnumerable<Guid> ids) => [.. ids.Where(id => query.Diversify || !vectorRelevance.ContainsKey(id))];
 
         // Content-type and date filters live on the documents table: applied while loading, in rank order. Without
         // them, and without MMR (which compares every candidate), only the chunks that can be returned are read.
         ranked = [.. ranked.Where(r => r.Score >= query.MinScore)];
         var needsEveryCandidate = query.Diversify || filters.ContentTypes is not null || filters.From is not null || filters.To is not null;
         Guid[] first = [.. ranked.Take(needsEveryCandidate ? ranked.Count : query.TopK).Select(r => r.Id)];
-        var details = await LoadChunksAsync(first, NeedingEmbeddings(first), filters, cancellationToken);
+        var details = new Dictionary<Guid, LoadedPassage>(await LoadPassagesAsync(first, NeedingEmbeddings(first), filters, cancellationToken));
         if (details.Count < query.TopK && ranked.Count > query.TopK && !needsEveryCandidate)
         {
             // A chunk the index still holds was deleted meanwhile: fill its place from the next candidates.
             Guid[] next = [.. ranked.Skip(query.TopK).Select(r => r.Id)];
-            foreach (var (id, chunk) in await LoadChunksAsync(next, NeedingEmbeddings(next), filters, cancellationToken))
+            foreach (var (id, passage) in await LoadPassagesAsync(next, NeedingEmbeddings(next), filters, cancellationToken))
             {
-                details[id] = chunk;
+                details[id] = passage;
             }
         }
         var hits = ranked
@@ -231,29 +230,11 @@ public sealed class HybridRetriever(
         return await fullText.SearchAsync(text, limit, filter, cancellationToken);
     }
 
-    /// <param name="embeddingsOf">The chunks whose embeddings to read too: the others come without.</param>
-    private async Task<Dictionary<Guid, (SearchHit Hit, float[]? Vector)>> LoadChunksAsync(
-        Guid[] ids, Guid[] embeddingsOf, SearchFilters filters, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<Guid, LoadedPassage>> LoadPassagesAsync(
+        Guid[] ids, HashSet<Guid> embeddingsOf, SearchFilters filters, CancellationToken cancellationToken)
     {
-        // A function (migration 0006) whose plan PostgreSQL keeps, rather than a statement it would plan on every search.
-        await using var command = dataSource.CreateCommand("SELECT * FROM search_passages($1, $2, $3, $4, $5)");
-        command.Parameters.Add(new() { Value = ids });
-        command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = (object?)filters.ContentTypes?.ToArray() ?? DBNull.Value });
-        command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)filters.From ?? DBNull.Value });
-        command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)filters.To ?? DBNull.Value });
-        command.Parameters.Add(new() { Value = embeddingsOf });
-        var chunks = new Dictionary<Guid, (SearchHit, float[]?)>(ids.Length);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            chunks[reader.GetGuid(0)] = (
-                new SearchHit(
-                    reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetFieldValue<string[]>(3),
-                    reader.IsDBNull(4) ? null : reader.GetInt32(4), reader.GetString(5), 0, null, []),
-                EmbeddingColumn.Read(reader, 6));
-        }
-
-        return chunks;
+        using var activity = RagActivitySources.Retrieval.StartActivity("load passages");
+        return await passages.LoadAsync(ids, embeddingsOf, filters, cancellationToken);
     }
 
     private async Task<List<Guid>> ResolveCollectionsAsync(IReadOnlyList<string> names, CancellationToken cancellationToken)

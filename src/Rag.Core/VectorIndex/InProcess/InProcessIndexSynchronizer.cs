@@ -10,13 +10,14 @@ using Rag.Core.Storage;
 namespace Rag.Core.VectorIndex.InProcess;
 
 /// <summary>
-/// Keeps this replica's in-process indexes (vectors and full-text lexemes) equal to the chunks in PostgreSQL: loads
+/// Keeps this replica's in-process indexes (vectors, full-text lexemes and passages) equal to the chunks in PostgreSQL: loads
 /// them all at start, refreshes a document when an index event names it, and reconciles periodically so that a
 /// missed event (pub/sub is not durable) only delays. Readiness stays false until the first load is done.
 /// </summary>
 public sealed partial class InProcessIndexSynchronizer(
     InProcessVectorIndex index,
     InProcessTextIndex textIndex,
+    InProcessPassageStore passages,
     ChunkStore chunks,
     IndexEvents indexEvents,
     IEmbeddingGenerator<string, Embedding<float>> embedder,
@@ -77,6 +78,17 @@ public sealed partial class InProcessIndexSynchronizer(
         }
     }
 
+    /// <summary>
+    /// Removes a deleted document from this replica's indexes and passages at once, rather than on its index event.
+    /// A refresh of the document running meanwhile could put it back; the event published after the delete removes it again.
+    /// </summary>
+    public async Task ForgetDocumentAsync(Guid documentId, CancellationToken cancellationToken = default)
+    {
+        await index.DeleteDocumentAsync(documentId, cancellationToken);
+        textIndex.DeleteDocument(documentId);
+        passages.DeleteDocument(documentId);
+    }
+
     // Redis may be down at start: keep trying in the background; reconciliation covers the gap meanwhile.
     private void StartSubscribing(CancellationToken stoppingToken) => _ = Task.Run(async () =>
     {
@@ -104,8 +116,10 @@ public sealed partial class InProcessIndexSynchronizer(
             {
                 _loadedCounts.Clear();
                 var textEntries = new List<TextIndexEntry>();
-                var loaded = await index.LoadAsync(model, dimension, Counting(chunks.ReadAllIndexedChunksAsync(model, stoppingToken), textEntries), stoppingToken);
+                var passageEntries = new List<StoredPassage>();
+                var loaded = await index.LoadAsync(model, dimension, Counting(chunks.ReadAllIndexedChunksAsync(model, stoppingToken), textEntries, passageEntries), stoppingToken);
                 textIndex.Load(textEntries);
+                passages.Load(passageEntries);
                 _loaded = true;
                 Log.Loaded(logger, loaded, model);
                 return;
@@ -118,13 +132,14 @@ public sealed partial class InProcessIndexSynchronizer(
         }
     }
 
-    // Counts each document's chunks and sets their text entries aside while the vectors stream into the index.
-    private async IAsyncEnumerable<VectorPoint> Counting(IAsyncEnumerable<IndexedChunk> chunks, List<TextIndexEntry> textEntries)
+    // Counts each document's chunks and sets their text entries and passages aside while the vectors stream into the index.
+    private async IAsyncEnumerable<VectorPoint> Counting(IAsyncEnumerable<IndexedChunk> chunks, List<TextIndexEntry> textEntries, List<StoredPassage> passageEntries)
     {
         await foreach (var chunk in chunks)
         {
             _loadedCounts[chunk.Point.DocumentId] = _loadedCounts.GetValueOrDefault(chunk.Point.DocumentId) + 1;
             textEntries.Add(chunk.ToTextEntry());
+            passageEntries.Add(chunk.Passage);
             yield return chunk.Point;
         }
     }
@@ -141,12 +156,14 @@ public sealed partial class InProcessIndexSynchronizer(
         {
             await index.DeleteDocumentAsync(documentId, cancellationToken);
             textIndex.DeleteDocument(documentId);
+            passages.DeleteDocument(documentId);
             _loadedCounts.Remove(documentId);
         }
         else
         {
             await index.ReplaceDocumentAsync(documentId, [.. indexed.Select(chunk => chunk.Point)], cancellationToken);
             textIndex.ReplaceDocument(documentId, [.. indexed.Select(chunk => chunk.ToTextEntry())]);
+            passages.ReplaceDocument(documentId, [.. indexed.Select(chunk => chunk.Passage)]);
             _loadedCounts[documentId] = indexed.Count;
         }
     }

@@ -120,6 +120,20 @@ public sealed class InProcessVectorIndex : IVectorIndex, IDisposable
         return await request.Completion.Task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>A copy of the chunk's vector (normalised), or null when the index does not hold the chunk.</summary>
+    public float[]? CopyVector(Guid chunkId)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _store?.CopyVector(chunkId);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
     public Task<long> CountAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

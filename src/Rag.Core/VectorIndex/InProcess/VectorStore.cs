@@ -104,6 +104,10 @@ internal sealed class VectorStore
         }
     }
 
+    /// <summary>A copy of the chunk's stored (normalised) vector, or null when the store does not hold the chunk.</summary>
+    public float[]? CopyVector(Guid chunkId) =>
+        _slotByChunk.TryGetValue(chunkId, out var slot) ? _vectors.AsSpan(slot * Dimension, Dimension).ToArray() : null;
+
     /// <param name="point">A validated point.</param>
     public void Upsert(VectorPoint point)
     {
