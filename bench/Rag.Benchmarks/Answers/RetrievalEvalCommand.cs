@@ -65,11 +65,15 @@ internal static class RetrievalEvalCommand
 
         await index.LoadAsync(OfflineEmbeddingGenerator.ModelId, embedder.Dimensions, chunks.Select(chunk => chunk.Point).ToAsyncEnumerable(), cancellationToken);
         textIndex.Load(chunks.Select(chunk => chunk.ToTextEntry()));
+        var passages = new InProcessPassageStore();
+        passages.Load(chunks.Select(chunk => chunk.Passage));
         Console.WriteLine($"Loaded {chunks.Count} chunks");
-        var fullTextSearches = new (string Name, IFullTextSearch Search)[]
+
+        // As the API pairs them: everything in memory without Qdrant, the text half and passages in PostgreSQL with it.
+        var fullTextSearches = new (string Name, IFullTextSearch Search, IPassageSource Passages)[]
         {
-            ("in-process BM25", new InProcessFullTextSearch(dataSource, textIndex)),
-            ("PostgreSQL", new PostgresFullTextSearch(dataSource)),
+            ("in-process BM25", new InProcessFullTextSearch(dataSource, textIndex), new InProcessPassageSource(passages, index)),
+            ("PostgreSQL", new PostgresFullTextSearch(dataSource), new PostgresPassageSource(dataSource)),
         };
 
         var modes = new (string Name, RetrievalOptions Options)[]
@@ -84,13 +88,13 @@ internal static class RetrievalEvalCommand
             ("hybrid k=20 v2:t1", new RetrievalOptions { RankConstant = 20, VectorWeight = 2, TextWeight = 1 }),
             ("hybrid k=20 v1:t3", new RetrievalOptions { RankConstant = 20, VectorWeight = 1, TextWeight = 3 }),
         };
-        foreach (var (fullTextName, fullText) in fullTextSearches)
+        foreach (var (fullTextName, fullText, passageSource) in fullTextSearches)
         {
             Console.WriteLine($"full text: {fullTextName}");
             Console.WriteLine($"{"retriever",-18} {"recall@5",9} {"MRR@10",7}");
             foreach (var (name, options) in modes)
             {
-                var retriever = new HybridRetriever(dataSource, index, fullText, new PostgresPassageSource(dataSource), embedder, Options.Create(options));
+                var retriever = new HybridRetriever(dataSource, index, fullText, passageSource, embedder, Options.Create(options));
                 var (recall, mrr) = await EvaluateAsync(retriever, questions, documents, cancellationToken);
                 Console.WriteLine($"{name,-18} {recall,9:F3} {mrr,7:F3}");
             }

@@ -258,23 +258,25 @@ public static partial class DocumentsApi
             return TypedResults.NotFound();
         }
 
+        // The rows are gone: what follows must happen even if the caller has gone too, or the document's text would
+        // stay searchable until the next reconciliation.
         await audit.WriteAsync(context, "document.deleted", id.ToString());
 
-        // The rows are gone; vectors are derived data, removed now and in any case on the next reconciliation. This
-        // replica's in-process indexes and passages let go at once too; other replicas do on the index event.
+        // Vectors are derived data, removed now and in any case on the next reconciliation. This replica's in-process
+        // indexes and passages let go at once too; other replicas do on the index event.
         if (services.GetService<ISharedVectorIndex>() is { } sharedIndex)
         {
-            await sharedIndex.DeleteDocumentAsync(id, cancellationToken);
+            await sharedIndex.DeleteDocumentAsync(id, CancellationToken.None);
         }
 
         if (services.GetService<InProcessIndexSynchronizer>() is { } inProcessIndexes)
         {
-            await inProcessIndexes.ForgetDocumentAsync(id, cancellationToken);
+            await inProcessIndexes.ForgetDocumentAsync(id);
         }
 
         try
         {
-            await indexEvents.PublishChangedAsync(id, cancellationToken);
+            await indexEvents.PublishChangedAsync(id, CancellationToken.None);
         }
         catch (RedisException error)
         {

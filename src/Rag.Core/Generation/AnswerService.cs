@@ -6,6 +6,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Rag.Core.Conversations;
+using Rag.Core.Ingestion;
 using Rag.Core.Retrieval;
 
 namespace Rag.Core.Generation;
@@ -18,6 +19,7 @@ namespace Rag.Core.Generation;
 /// </summary>
 public sealed partial class AnswerService(
     HybridRetriever retriever,
+    ChunkStore chunks,
     IChatClient chatClient,
     QuestionCondenser condenser,
     ConversationStore conversations,
@@ -66,7 +68,11 @@ public sealed partial class AnswerService(
 
         var retrieval = Stopwatch.StartNew();
         var hits = await retriever.SearchAsync(new SearchQuery(question, maxResults, request.Filters), cancellationToken);
-        var relevant = hits.Where(h => (h.Relevance ?? h.Score) >= threshold).ToList();
+
+        // An answer is cached for every replica and kept in its conversation, so its passages must still exist in
+        // PostgreSQL: a replica's in-process passages learn of a deletion elsewhere only on the index event.
+        var existing = hits.Count == 0 ? [] : await chunks.ExistingAsync([.. hits.Select(h => h.ChunkId)], cancellationToken);
+        var relevant = hits.Where(h => existing.Contains(h.ChunkId) && (h.Relevance ?? h.Score) >= threshold).ToList();
         var retrievalMs = retrieval.ElapsedMilliseconds;
         var sources = relevant.Select((hit, i) => new AnswerSource(
             i + 1, hit.ChunkId, hit.DocumentId, hit.Title, hit.HeadingPath.Count > 0 ? string.Join(" > ", hit.HeadingPath) : null,

@@ -124,17 +124,36 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
     public IAsyncEnumerable<IndexedChunk> ReadAllIndexedChunksAsync(string model, CancellationToken cancellationToken = default) =>
         QueryIndexedChunksAsync(model, documentId: null, cancellationToken);
 
-    /// <summary>How many chunks embedded with <paramref name="model"/> each document has: what a vector index should hold.</summary>
-    public async Task<Dictionary<Guid, int>> CountPointsByDocumentAsync(string model, CancellationToken cancellationToken = default)
+    /// <summary>Which of <paramref name="chunkIds"/> are still stored (not deleted, nor replaced by a re-index).</summary>
+    public async Task<HashSet<Guid>> ExistingAsync(IReadOnlyCollection<Guid> chunkIds, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT document_id, count(*)::int FROM chunks WHERE embedding_model = $1 AND embedding IS NOT NULL GROUP BY document_id");
-        command.Parameters.Add(new() { Value = model });
-        var counts = new Dictionary<Guid, int>();
+        ArgumentNullException.ThrowIfNull(chunkIds);
+        await using var command = dataSource.CreateCommand("SELECT id FROM chunks WHERE id = ANY($1)");
+        command.Parameters.Add(new() { Value = chunkIds.ToArray() });
+        var existing = new HashSet<Guid>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            counts[reader.GetGuid(0)] = reader.GetInt32(1);
+            existing.Add(reader.GetGuid(0));
+        }
+
+        return existing;
+    }
+
+    /// <summary>
+    /// How many chunks embedded with <paramref name="model"/> each document has, and of which version: what a vector
+    /// index should hold (a re-index keeps the count but not the version).
+    /// </summary>
+    public async Task<Dictionary<Guid, (int Count, int Version)>> CountPointsByDocumentAsync(string model, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT document_id, count(*)::int, max(document_version) FROM chunks WHERE embedding_model = $1 AND embedding IS NOT NULL GROUP BY document_id");
+        command.Parameters.Add(new() { Value = model });
+        var counts = new Dictionary<Guid, (int, int)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts[reader.GetGuid(0)] = (reader.GetInt32(1), reader.GetInt32(2));
         }
 
         return counts;
@@ -146,7 +165,7 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand(
             """
             SELECT ch.id, ch.document_id, d.collection_id, d.tags, array_send(ch.embedding), ch.tsv,
-                   d.title, ch.heading_path, ch.page, ch.text, d.content_type, d.created_at
+                   d.title, ch.heading_path, ch.page, ch.text, d.content_type, d.created_at, ch.document_version
             FROM chunks ch JOIN documents d ON d.id = ch.document_id
             WHERE ch.embedding_model = $1 AND ch.embedding IS NOT NULL AND ($2::uuid IS NULL OR ch.document_id = $2)
             """);
@@ -164,13 +183,15 @@ public sealed class ChunkStore(NpgsqlDataSource dataSource)
                 new VectorPoint(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<string[]>(3), EmbeddingColumn.Read(reader, 4)!),
                 // A lexeme stored without positions still occurred once.
                 [.. lexemes.Select(lexeme => new LexemeCount(lexeme.Text, Math.Max(1, lexeme.Count)))],
-                new StoredPassage(passage, reader.GetString(10), reader.GetFieldValue<DateTimeOffset>(11)));
+                new StoredPassage(passage, reader.GetString(10), reader.GetFieldValue<DateTimeOffset>(11)),
+                reader.GetInt32(12));
         }
     }
 }
 
 /// <summary>A chunk as the in-process indexes hold it: its vector, its full-text lexemes and its passage.</summary>
-public sealed record IndexedChunk(VectorPoint Point, IReadOnlyList<LexemeCount> Lexemes, StoredPassage Passage)
+/// <param name="DocumentVersion">The version of its document it was made from.</param>
+public sealed record IndexedChunk(VectorPoint Point, IReadOnlyList<LexemeCount> Lexemes, StoredPassage Passage, int DocumentVersion)
 {
     public TextIndexEntry ToTextEntry() => new(Point.ChunkId, Point.DocumentId, Point.CollectionId, [.. Point.Tags], Lexemes);
 }

@@ -18,8 +18,9 @@ public sealed class PostgresPassageSource(NpgsqlDataSource dataSource) : IPassag
         await using var command = dataSource.CreateCommand("SELECT * FROM search_passages($1, $2, $3, $4, $5)");
         command.Parameters.Add(new() { Value = chunkIds.ToArray() });
         command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = (object?)filters.ContentTypes?.ToArray() ?? DBNull.Value });
-        command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)filters.From ?? DBNull.Value });
-        command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)filters.To ?? DBNull.Value });
+        // Npgsql sends timestamptz in UTC only; a bound written with another offset names the same instant in UTC.
+        command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)filters.From?.ToUniversalTime() ?? DBNull.Value });
+        command.Parameters.Add(new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)filters.To?.ToUniversalTime() ?? DBNull.Value });
         command.Parameters.Add(new() { Value = embeddingsOf.ToArray() });
         var passages = new Dictionary<Guid, LoadedPassage>(chunkIds.Count);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

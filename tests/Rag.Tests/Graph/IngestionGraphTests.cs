@@ -174,7 +174,17 @@ public sealed class IngestionGraphTests(SharedGraphFixture fixture)
         var after = await Api.GetDocumentAsync(keep.GetGuid("document_id"));
         Assert.Equal(2, after["version"]!.GetValue<int>());
         Assert.Equal(chunksBefore, after["chunk_count"]!.GetValue<int>());
-        Assert.Contains(await Api.SearchAsync("wombat archive", collection), r => r!.GetGuid("document_id") == keep.GetGuid("document_id"));
+        // The API learns of the new version from the index event: its passages, not the first version's, are found.
+        var secondVersion = Enumerable.Range(0, chunksBefore).Select(ordinal => Rag.Core.Chunking.ChunkIds.Create(keep.GetGuid("document_id"), 2, ordinal)).ToHashSet();
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!(await Api.SearchAsync("wombat archive", collection)).Any(r => secondVersion.Contains(r!.GetGuid("chunk_id"))))
+        {
+            await Task.Delay(100, patience.Token);
+        }
+
+        Assert.All(
+            (await Api.SearchAsync("wombat archive", collection)).Where(r => r!.GetGuid("document_id") == keep.GetGuid("document_id")),
+            r => Assert.Contains(r!.GetGuid("chunk_id"), secondVersion));
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class PassageSourceTests(PostgresFixture postgres)
         ("application/pdf", January.AddMonths(2)),
     ];
 
-    public static TheoryData<string> FilterNames => ["none", "content types", "from", "to", "from and to", "no match"];
+    public static TheoryData<string> FilterNames => ["none", "content types", "from", "to", "from and to", "another offset", "no match"];
 
     [Theory]
     [MemberData(nameof(FilterNames))]
@@ -40,6 +40,7 @@ public sealed class PassageSourceTests(PostgresFixture postgres)
             "from" => new SearchFilters(From: January.AddMonths(1)),
             "to" => new SearchFilters(To: January.AddMonths(1)),
             "from and to" => new SearchFilters(From: January.AddMonths(1), To: January.AddMonths(2)),
+            "another offset" => new SearchFilters(From: January.AddMonths(1).ToOffset(TimeSpan.FromHours(2))),
             _ => new SearchFilters(ContentTypes: ["TEXT/PLAIN"]),
         };
         HashSet<Guid> embeddingsOf = [seeded.ChunkIds[0], seeded.ChunkIds[3], seeded.ChunkIds[5]];
@@ -63,7 +64,7 @@ public sealed class PassageSourceTests(PostgresFixture postgres)
             }
         }
 
-        var expectedCount = filterName switch { "none" => 6, "content types" => 4, "from" => 4, "to" => 2, "from and to" => 2, _ => 0 };
+        var expectedCount = filterName switch { "none" => 6, "content types" => 4, "from" or "another offset" => 4, "to" => 2, "from and to" => 2, _ => 0 };
         Assert.Equal(expectedCount, fromMemory.Count);
     }
 

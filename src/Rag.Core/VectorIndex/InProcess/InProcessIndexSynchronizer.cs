@@ -27,11 +27,18 @@ public sealed partial class InProcessIndexSynchronizer(
     private static readonly TimeSpan ReconcileInterval = TimeSpan.FromSeconds(15);
 
     private readonly Channel<Guid> _changed = Channel.CreateUnbounded<Guid>();
-    private readonly Dictionary<Guid, int> _loadedCounts = [];
-    private volatile bool _loaded;
+
+    // Each loaded document's chunk count and version, to compare with PostgreSQL's when reconciling: a re-index keeps
+    // the count but not the version.
+    private readonly Dictionary<Guid, DocumentPoints> _loaded = [];
+
+    // One writer at a time: a refresh that read a document's rows before its deletion must not put them back after
+    // ForgetDocumentAsync removed them.
+    private readonly SemaphoreSlim _writing = new(1, 1);
+    private volatile bool _isLoaded;
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_loaded && index.Describe() is var loaded
+        Task.FromResult(_isLoaded && index.Describe() is var loaded
             ? HealthCheckResult.Healthy($"in-process index: {loaded.Count} vectors of {loaded.Model} ({loaded.Dimension} dimensions)")
             : HealthCheckResult.Unhealthy("The vector index is still loading"));
 
@@ -80,13 +87,22 @@ public sealed partial class InProcessIndexSynchronizer(
 
     /// <summary>
     /// Removes a deleted document from this replica's indexes and passages at once, rather than on its index event.
-    /// A refresh of the document running meanwhile could put it back; the event published after the delete removes it again.
+    /// Waits for a refresh in progress, which may have read the document's rows before they were deleted.
     /// </summary>
-    public async Task ForgetDocumentAsync(Guid documentId, CancellationToken cancellationToken = default)
+    public async Task ForgetDocumentAsync(Guid documentId)
     {
-        await index.DeleteDocumentAsync(documentId, cancellationToken);
-        textIndex.DeleteDocument(documentId);
-        passages.DeleteDocument(documentId);
+        await _writing.WaitAsync();
+        try
+        {
+            // The passages first: without them nothing of the document's text can be returned.
+            passages.DeleteDocument(documentId);
+            textIndex.DeleteDocument(documentId);
+            await index.DeleteDocumentAsync(documentId);
+        }
+        finally
+        {
+            _writing.Release();
+        }
     }
 
     // Redis may be down at start: keep trying in the background; reconciliation covers the gap meanwhile.
@@ -112,23 +128,29 @@ public sealed partial class InProcessIndexSynchronizer(
     {
         while (true)
         {
+            await _writing.WaitAsync(stoppingToken);
             try
             {
-                _loadedCounts.Clear();
+                _loaded.Clear();
                 var textEntries = new List<TextIndexEntry>();
                 var passageEntries = new List<StoredPassage>();
                 var loaded = await index.LoadAsync(model, dimension, Counting(chunks.ReadAllIndexedChunksAsync(model, stoppingToken), textEntries, passageEntries), stoppingToken);
                 textIndex.Load(textEntries);
                 passages.Load(passageEntries);
-                _loaded = true;
+                _isLoaded = true;
                 Log.Loaded(logger, loaded, model);
                 return;
             }
             catch (Exception error) when (error is Npgsql.NpgsqlException or TimeoutException)
             {
                 Log.SyncFailed(logger, error.Message);
-                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
             }
+            finally
+            {
+                _writing.Release();
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
         }
     }
 
@@ -137,7 +159,7 @@ public sealed partial class InProcessIndexSynchronizer(
     {
         await foreach (var chunk in chunks)
         {
-            _loadedCounts[chunk.Point.DocumentId] = _loadedCounts.GetValueOrDefault(chunk.Point.DocumentId) + 1;
+            _loaded[chunk.Point.DocumentId] = new DocumentPoints(_loaded.GetValueOrDefault(chunk.Point.DocumentId).Count + 1, chunk.DocumentVersion);
             textEntries.Add(chunk.ToTextEntry());
             passageEntries.Add(chunk.Passage);
             yield return chunk.Point;
@@ -146,33 +168,41 @@ public sealed partial class InProcessIndexSynchronizer(
 
     private async Task RefreshAsync(string model, Guid documentId, CancellationToken cancellationToken)
     {
-        var indexed = new List<IndexedChunk>();
-        await foreach (var chunk in chunks.ReadIndexedChunksAsync(model, documentId, cancellationToken))
+        await _writing.WaitAsync(cancellationToken);
+        try
         {
-            indexed.Add(chunk);
-        }
+            var indexed = new List<IndexedChunk>();
+            await foreach (var chunk in chunks.ReadIndexedChunksAsync(model, documentId, cancellationToken))
+            {
+                indexed.Add(chunk);
+            }
 
-        if (indexed.Count == 0)
-        {
-            await index.DeleteDocumentAsync(documentId, cancellationToken);
-            textIndex.DeleteDocument(documentId);
-            passages.DeleteDocument(documentId);
-            _loadedCounts.Remove(documentId);
+            if (indexed.Count == 0)
+            {
+                passages.DeleteDocument(documentId);
+                textIndex.DeleteDocument(documentId);
+                await index.DeleteDocumentAsync(documentId, cancellationToken);
+                _loaded.Remove(documentId);
+            }
+            else
+            {
+                await index.ReplaceDocumentAsync(documentId, [.. indexed.Select(chunk => chunk.Point)], cancellationToken);
+                textIndex.ReplaceDocument(documentId, [.. indexed.Select(chunk => chunk.ToTextEntry())]);
+                passages.ReplaceDocument(documentId, [.. indexed.Select(chunk => chunk.Passage)]);
+                _loaded[documentId] = new DocumentPoints(indexed.Count, indexed.Max(chunk => chunk.DocumentVersion));
+            }
         }
-        else
+        finally
         {
-            await index.ReplaceDocumentAsync(documentId, [.. indexed.Select(chunk => chunk.Point)], cancellationToken);
-            textIndex.ReplaceDocument(documentId, [.. indexed.Select(chunk => chunk.ToTextEntry())]);
-            passages.ReplaceDocument(documentId, [.. indexed.Select(chunk => chunk.Passage)]);
-            _loadedCounts[documentId] = indexed.Count;
+            _writing.Release();
         }
     }
 
     private async Task ReconcileAsync(string model, CancellationToken cancellationToken)
     {
         var expected = await chunks.CountPointsByDocumentAsync(model, cancellationToken);
-        var stale = expected.Where(e => _loadedCounts.GetValueOrDefault(e.Key) != e.Value).Select(e => e.Key)
-            .Concat(_loadedCounts.Keys.Where(id => !expected.ContainsKey(id)))
+        var stale = expected.Where(e => _loaded.GetValueOrDefault(e.Key) != new DocumentPoints(e.Value.Count, e.Value.Version)).Select(e => e.Key)
+            .Concat(_loaded.Keys.Where(id => !expected.ContainsKey(id)))
             .ToList();
         foreach (var documentId in stale)
         {
@@ -184,6 +214,8 @@ public sealed partial class InProcessIndexSynchronizer(
             Log.Reconciled(logger, stale.Count);
         }
     }
+
+    private readonly record struct DocumentPoints(int Count, int Version);
 
     private static partial class Log
     {

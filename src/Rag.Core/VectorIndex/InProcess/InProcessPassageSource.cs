@@ -22,10 +22,20 @@ public sealed class InProcessPassageSource(InProcessPassageStore passages, InPro
         var loaded = new Dictionary<Guid, LoadedPassage>(chunkIds.Count);
         foreach (var chunkId in chunkIds)
         {
-            if (passages.TryGet(chunkId, out var passage) && Admits(filters, passage))
+            if (!passages.TryGet(chunkId, out var passage) || !Admits(filters, passage))
             {
-                loaded[chunkId] = new LoadedPassage(passage.Hit, embeddingsOf.Contains(chunkId) ? index.CopyVector(chunkId) : null);
+                continue;
             }
+
+            // A passage whose vector is gone is mid-refresh: left out, as a deleted chunk is, rather than returned
+            // without the embedding its relevance is measured by.
+            float[]? embedding = null;
+            if (embeddingsOf.Contains(chunkId) && (embedding = index.CopyVector(chunkId)) is null)
+            {
+                continue;
+            }
+
+            loaded[chunkId] = new LoadedPassage(passage.Hit, embedding);
         }
 
         return Task.FromResult<IReadOnlyDictionary<Guid, LoadedPassage>>(loaded);
