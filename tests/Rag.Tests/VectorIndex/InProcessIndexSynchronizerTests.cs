@@ -63,7 +63,7 @@ public sealed class InProcessIndexSynchronizerTests(PostgresFixture postgres)
             await InsertChunksAsync(dataSource, reindexedQuietly, version: 2, "second version");
             await WaitUntilAsync(async () => (await LoadAllAsync(source, reindexedQuietly)).Values.All(p => p.Hit.Text.StartsWith("second version", StringComparison.Ordinal)));
             var current = await LoadAllAsync(source, reindexedQuietly);
-            Assert.Equal([ChunkIds.Create(reindexedQuietly, 2, 0), ChunkIds.Create(reindexedQuietly, 2, 1)], current.Keys.Order());
+            Assert.Equal(new[] { ChunkIds.Create(reindexedQuietly, 2, 0), ChunkIds.Create(reindexedQuietly, 2, 1) }.Order(), current.Keys.Order());
             Assert.Empty(await source.LoadAsync([ChunkIds.Create(reindexedQuietly, 1, 0)], new HashSet<Guid>(), new SearchFilters()));
         }
         finally
