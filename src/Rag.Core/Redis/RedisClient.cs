@@ -89,6 +89,12 @@ internal sealed class RedisClient : IRedisClient
             {
                 _idleBlockingConnections.Enqueue(connection);
                 connection = null;
+
+                // Disposed since the check: its drain may have run before this connection was pooled.
+                if (_disposed)
+                {
+                    await DisposeIdleBlockingConnectionsAsync().ConfigureAwait(false);
+                }
             }
 
             return result;
@@ -128,6 +134,11 @@ internal sealed class RedisClient : IRedisClient
             await _connection.DisposeAsync().ConfigureAwait(false);
         }
 
+        await DisposeIdleBlockingConnectionsAsync().ConfigureAwait(false);
+    }
+
+    private async Task DisposeIdleBlockingConnectionsAsync()
+    {
         while (_idleBlockingConnections.TryDequeue(out var idle))
         {
             await idle.DisposeAsync().ConfigureAwait(false);
@@ -145,7 +156,9 @@ internal sealed class RedisClient : IRedisClient
         }
 
         pending.CancelWith(cancellationToken);
-        return connection.SendAsync(pending);
+
+        // A caller that gave up before it called needs no reply.
+        return pending.Task.IsCompleted ? pending.Task : connection.SendAsync(pending);
     }
 
     /// <summary>The path for when there is no live connection: the span covers connecting too.</summary>
@@ -214,6 +227,12 @@ internal sealed class RedisClient : IRedisClient
 
                 _connectedBefore = true;
                 _connection = connection;
+                if (_disposed)
+                {
+                    // Disposed while connecting, maybe before this connection was published: nobody else will close it.
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    throw new ObjectDisposedException(nameof(RedisClient));
+                }
                 RedisLog.Connected(_logger, _settings.Endpoint);
                 _ = ObserveLossAsync(connection);
                 return connection;

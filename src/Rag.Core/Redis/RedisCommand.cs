@@ -60,11 +60,19 @@ internal sealed class RedisCommand : TaskCompletionSource<RedisResult>, IThreadP
     /// <summary>
     /// Lets the caller stop waiting: the command stays in the pipeline (its reply must still be read to keep
     /// replies aligned) but its task is cancelled. Cheaper than Task.WaitAsync, which allocates a second task.
+    /// A token cancelled already ends the command at once, and it is not sent.
     /// </summary>
     public void CancelWith(CancellationToken cancellationToken)
     {
         if (!cancellationToken.CanBeCanceled)
         {
+            return;
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Ended here, before it is sent: its task is not handed out yet, so no continuation can run inside this call.
+            End(reply: null, error: null, cancellationToken);
             return;
         }
 

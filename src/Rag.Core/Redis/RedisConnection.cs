@@ -2,17 +2,22 @@ using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Threading.Channels;
 
 namespace Rag.Core.Redis;
 
 /// <summary>
-/// One socket shared by many callers. Commands are queued; a single writer loop encodes them in batches and a
-/// single reader loop matches replies to commands in FIFO order, then hands each read's commands to one work item
-/// that completes them (<see cref="RedisCompletionBatch"/>). Any failure (socket error, protocol error, timeout)
-/// kills the whole connection and fails every command on it: once one reply is lost, the rest would be misaligned.
-/// The owner then opens a new connection.
+/// One socket shared by many callers. Commands are queued, and whichever thread finds nobody writing encodes all of
+/// them and sends them at once (<see cref="Write"/>). The reader matches replies to commands in FIFO order; the
+/// commands of one read are completed together (<see cref="RedisCompletionBatch"/>), and the next commands their
+/// callers send go out together when the batch ends. Any failure (socket error, protocol error, timeout) kills the
+/// whole connection and fails every command on it: once one reply is lost, the rest would be misaligned. The owner
+/// then opens a new connection.
 /// </summary>
+/// <remarks>
+/// Under a pipelined load this is one thread's work per round trip: the thread that completes a read completes its
+/// commands and sends what their callers sent next. No loop waits for work on a thread of its own, so nothing has to be
+/// woken on the way.
+/// </remarks>
 internal sealed class RedisConnection : IAsyncDisposable
 {
     private const int FlushThreshold = 64 * 1024;
@@ -21,24 +26,37 @@ internal sealed class RedisConnection : IAsyncDisposable
     private readonly Stream _stream;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
-    private readonly Channel<RedisCommand> _queue = Channel.CreateUnbounded<RedisCommand>(
-        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
 
+    // Commands not yet written. Only the writer (the thread holding _writing) takes them, into _inFlight.
+    private readonly ConcurrentQueue<RedisCommand> _pending = new();
     private readonly ConcurrentQueue<RedisCommand> _inFlight = new();
 
-    // Held while one read's replies are matched to commands and while a failure takes the commands still waiting:
-    // without it, a failure on another thread could take a command whose reply the reader is matching, and the reader
-    // would hand that reply to the next command. One uncontended lock per read, not per reply.
+    // Held while one read's replies are matched to commands and their batch registered, while a failure takes the
+    // commands still waiting, and while the watcher looks at both. Without it, a failure on another thread could take a
+    // command whose reply the reader is matching, and the reader would hand that reply to the next command; or the
+    // watcher could stop, the connection having failed, just before a batch it must look after is registered.
+    // One uncontended lock per read, not per reply.
     private readonly Lock _matching = new();
 
-    // Batches whose commands may not all be delivered yet, for the watcher to rescue if a continuation stalls them.
+    // Batches whose continuations may not all have run yet, for the watcher to rescue if one stalls them.
     private readonly List<RedisCompletionBatch> _deliveringBatches = [];
     private readonly CancellationTokenSource _shutdown = new();
     private readonly TaskCompletionSource<Exception> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _readerStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<RedisResult>? _pushHandler;
+    private readonly Action _continueReading;
     private readonly string _endpoint;
-    private Task _loops = Task.CompletedTask;
+    private readonly Action _continueWriting;
+    private ValueTask<ReadResult> _pendingRead;
+    private ValueTask<FlushResult> _pendingFlush;
+    private int _writing;
+    private bool _outputCompleted;
     private volatile Exception? _failure;
+
+    // This connection while the thread completes a batch of its replies: the commands their callers send meanwhile
+    // are written when the batch lets them go (DeferredWrites), together.
+    [ThreadStatic]
+    private static RedisConnection? t_deferringWritesFor;
 
     private RedisConnection(Socket socket, Stream stream, string endpoint, Action<RedisResult>? pushHandler)
     {
@@ -48,6 +66,8 @@ internal sealed class RedisConnection : IAsyncDisposable
         _pushHandler = pushHandler;
         _input = PipeReader.Create(stream, new StreamPipeReaderOptions(minimumReadSize: 16 * 1024));
         _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024));
+        _continueReading = ContinueReading;
+        _continueWriting = ContinueWriting;
     }
 
     public bool IsAlive => _failure is null;
@@ -125,10 +145,20 @@ internal sealed class RedisConnection : IAsyncDisposable
     /// <summary>Queues a command; the returned task completes with its reply or fails with a <see cref="RedisException"/>.</summary>
     public Task<RedisResult> SendAsync(RedisCommand command)
     {
-        if (!_queue.Writer.TryWrite(command))
+        if (_failure is not null)
         {
             command.SetFailure(ConnectionLost());
             ThreadPool.UnsafeQueueUserWorkItem(command, preferLocal: false);
+            return command.Task;
+        }
+
+        _pending.Enqueue(command);
+
+        // Inside a batch of this connection's replies the batch writes when it lets its callers' commands go. Unless the
+        // connection failed meanwhile: its writer may have failed what was pending before this command was queued.
+        if (t_deferringWritesFor != this || _failure is not null)
+        {
+            Write();
         }
 
         return command.Task;
@@ -139,7 +169,7 @@ internal sealed class RedisConnection : IAsyncDisposable
         Fail(new RedisConnectionException($"The Redis connection to {_endpoint} was closed."));
         try
         {
-            await _loops.ConfigureAwait(false);
+            await _readerStopped.Task.ConfigureAwait(false);
         }
         catch (Exception)
         {
@@ -149,13 +179,20 @@ internal sealed class RedisConnection : IAsyncDisposable
         _shutdown.Dispose();
     }
 
-    private void Start(TimeSpan commandTimeout)
-    {
-        _loops = Task.WhenAll(Task.Run(WriteLoopAsync), Task.Run(ReadLoopAsync));
+    private void Start(TimeSpan commandTimeout) =>
+        // From a work item, which carries no caller's async-local state (an Activity, a logging scope): the reads and
+        // the watcher capture the context they start in, and reads complete callers' commands.
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static state =>
+            {
+                var (connection, commandTimeout) = state;
 
-        // Not awaited by DisposeAsync: it outlives the connection while callers' continuations still run.
-        _ = Task.Run(() => WatchAsync(commandTimeout));
-    }
+                // Not awaited by DisposeAsync: it outlives the connection while callers' continuations still run.
+                _ = connection.WatchAsync(commandTimeout);
+                connection.StartReading();
+            },
+            (this, commandTimeout),
+            preferLocal: false);
 
     private async Task HandshakeAsync(RedisConnectionSettings settings, CancellationToken cancellationToken)
     {
@@ -193,80 +230,91 @@ internal sealed class RedisConnection : IAsyncDisposable
         }
     }
 
-    private async Task WriteLoopAsync()
+    /// <summary>
+    /// Until the returned scope is disposed, commands this thread sends on this connection are queued but not written;
+    /// disposing it writes them. A batch of replies holds its callers' next commands back this way, to send them at once.
+    /// </summary>
+    internal DeferredWrites DeferWrites()
     {
-        var reader = _queue.Reader;
-        try
-        {
-            while (await reader.WaitToReadAsync(_shutdown.Token).ConfigureAwait(false))
-            {
-                // One flush (one send) per batch of whatever callers queued meanwhile.
-                while (WriteQueuedCommands(reader))
-                {
-                    await _output.FlushAsync(_shutdown.Token).ConfigureAwait(false);
-                }
+        var previous = t_deferringWritesFor;
+        t_deferringWritesFor = this;
+        return new DeferredWrites(this, previous);
+    }
 
-                await _output.FlushAsync(_shutdown.Token).ConfigureAwait(false);
-            }
-        }
-        catch (Exception exception)
+    /// <summary>
+    /// Writes the pending commands unless another thread is writing, which then sees them before it lets go.
+    /// The writer is whichever thread sends a command (or ends a batch) while nobody writes: a command costs no thread
+    /// hop on its way out, and whatever was queued meanwhile goes in the same send.
+    /// </summary>
+    internal void Write()
+    {
+        // Nothing to write, and no failure to finish.
+        if (_pending.IsEmpty && _failure is null)
         {
-            Fail(exception);
+            return;
         }
-        finally
-        {
-            // A command taken off the queue while the connection failed must not be left waiting. Only this loop
-            // reads the queue (it is single-reader), so only this loop fails the commands still in it.
-            FailPending(drainQueue: true);
 
-            // The connection has failed by now; completing with the reason skips flushing to a dead stream.
-            await _output.CompleteAsync(_failure).ConfigureAwait(false);
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0 && TryWriteSynchronously())
+        {
+            StopWriting();
         }
     }
 
     /// <summary>
-    /// Encodes queued commands until the queue is empty (false) or the buffer is worth flushing first (true).
-    /// Not part of the async loop, so the loop's state machine does not keep the last command alive.
+    /// Writes and flushes until nothing is pending; false when a flush is still under way, whose completion then goes
+    /// on as the writer (<see cref="ContinueWriting"/>).
     /// </summary>
-    private bool WriteQueuedCommands(ChannelReader<RedisCommand> reader)
+    private bool TryWriteSynchronously()
     {
-        while (reader.TryRead(out var command))
+        bool drained;
+        do
         {
-            // Registered before its bytes reach the socket, so the reader always finds it.
-            _inFlight.Enqueue(command);
-            RespWriter.WriteCommand(_output, command.Name, command.Arguments);
-            if (_output.UnflushedBytes > FlushThreshold)
+            drained = EncodePending();
+            if (_failure is not null)
             {
                 return true;
             }
-        }
 
-        return false;
+            try
+            {
+                _pendingFlush = _output.FlushAsync(_shutdown.Token);
+            }
+            catch (Exception exception)
+            {
+                Fail(exception);
+                return true;
+            }
+
+            if (!_pendingFlush.IsCompleted)
+            {
+                _pendingFlush.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_continueWriting);
+                return false;
+            }
+
+            EndFlush();
+        }
+        while (!drained && _failure is null);
+
+        return true;
     }
 
-    private async Task ReadLoopAsync()
+    /// <summary>
+    /// Encodes pending commands until none is left (true) or the buffer is worth flushing first (false). Only the writer
+    /// calls it: so a command is always in exactly one of the pending queue, the in-flight queue or the failed, even when
+    /// the connection fails meanwhile.
+    /// </summary>
+    private bool EncodePending()
     {
         try
         {
-            while (true)
+            while (_failure is null && _pending.TryDequeue(out var command))
             {
-                var read = await _input.ReadAsync(_shutdown.Token).ConfigureAwait(false);
-                var buffer = read.Buffer;
-                var answered = new CommandList();
-                lock (_matching)
+                // Registered before its bytes reach the socket, so the reader always finds it.
+                _inFlight.Enqueue(command);
+                RespWriter.WriteCommand(_output, command.Name, command.Arguments);
+                if (_output.UnflushedBytes > FlushThreshold)
                 {
-                    // Once the connection has failed its commands are failed too: later replies belong to none of them.
-                    while (_failure is null && RespReader.TryRead(ref buffer, out var reply))
-                    {
-                        Match(reply, ref answered);
-                    }
-                }
-
-                _input.AdvanceTo(buffer.Start, buffer.End);
-                Deliver(answered);
-                if (read.IsCompleted)
-                {
-                    throw new RedisConnectionException($"Redis at {_endpoint} closed the connection.");
+                    return false;
                 }
             }
         }
@@ -274,10 +322,152 @@ internal sealed class RedisConnection : IAsyncDisposable
         {
             Fail(exception);
         }
-        finally
+
+        return true;
+    }
+
+    private void EndFlush()
+    {
+        try
         {
-            await _input.CompleteAsync().ConfigureAwait(false);
+            _pendingFlush.GetAwaiter().GetResult();
         }
+        catch (Exception exception)
+        {
+            Fail(exception);
+        }
+    }
+
+    /// <summary>Runs where a flush completed, as the writer: writes what was queued meanwhile, then lets go.</summary>
+    private void ContinueWriting()
+    {
+        EndFlush();
+        if (_failure is null && !_pending.IsEmpty && !TryWriteSynchronously())
+        {
+            return;
+        }
+
+        StopWriting();
+    }
+
+    /// <summary>Lets go of the writer role, first failing what is left if the connection failed.</summary>
+    private void StopWriting()
+    {
+        if (_failure is not null)
+        {
+            FailPending();
+            if (!_outputCompleted)
+            {
+                _outputCompleted = true;
+                _output.Complete(_failure);
+            }
+        }
+
+        // A full fence: a command queued, or a failure recorded, while this thread held the role is seen below.
+        Interlocked.Exchange(ref _writing, 0);
+        if (!_pending.IsEmpty || (_failure is not null && !_outputCompleted))
+        {
+            // On a work item rather than in a loop: this thread may be a caller's, not to be kept writing for others.
+            ThreadPool.UnsafeQueueUserWorkItem(static connection => connection.Write(), this, preferLocal: false);
+        }
+    }
+
+    private void StartReading()
+    {
+        try
+        {
+            if (!TryReadSynchronously())
+            {
+                return;
+            }
+        }
+        catch (Exception exception)
+        {
+            StopReading(exception, default);
+            return;
+        }
+
+        ContinueReading();
+    }
+
+    private void StopReading(Exception reason, CommandList answered)
+    {
+        // The commands already matched have their replies; the rest fail with the connection.
+        Fail(reason);
+        Deliver(answered);
+        _input.Complete();
+        _readerStopped.TrySetResult();
+    }
+
+    /// <summary>
+    /// Starts the next read; true when it completed at once, else its completion continues <see cref="ContinueReading"/>.
+    /// </summary>
+    private bool TryReadSynchronously()
+    {
+        _pendingRead = _input.ReadAsync(_shutdown.Token);
+        if (_pendingRead.IsCompleted)
+        {
+            return true;
+        }
+
+        _pendingRead.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_continueReading);
+        return false;
+    }
+
+    /// <summary>
+    /// Runs on the pool thread that completed a read. It matches the replies read, starts the next read, and then, if
+    /// that read is still pending, completes the commands on this thread: the reader has moved on to whichever thread
+    /// completes that read, so a continuation that blocks here cannot stop replies from being read. When more data is
+    /// already there, this thread keeps reading and the commands go to a work item.
+    /// </summary>
+    private void ContinueReading()
+    {
+        var answered = default(CommandList);
+        try
+        {
+            while (true)
+            {
+                answered = default;
+                var read = _pendingRead.GetAwaiter().GetResult();
+                var buffer = read.Buffer;
+                lock (_matching)
+                {
+                    try
+                    {
+                        // Once the connection has failed its commands are failed too: later replies belong to none of them.
+                        while (_failure is null && RespReader.TryRead(ref buffer, out var reply))
+                        {
+                            Match(reply, ref answered);
+                        }
+                    }
+                    finally
+                    {
+                        // Even when a bad reply stops the matching: the commands matched before it have their replies.
+                        answered.Register(this);
+                    }
+                }
+
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                if (read.IsCompleted)
+                {
+                    throw new RedisConnectionException($"Redis at {_endpoint} closed the connection.");
+                }
+
+                if (!TryReadSynchronously())
+                {
+                    break;
+                }
+
+                Deliver(answered);
+            }
+        }
+        catch (Exception exception)
+        {
+            StopReading(exception, answered);
+            return;
+        }
+
+        DeliverHere(answered);
     }
 
     private void Match(RedisResult reply, ref CommandList answered)
@@ -297,22 +487,35 @@ internal sealed class RedisConnection : IAsyncDisposable
         answered.Add(command);
     }
 
-    /// <summary>Completes the commands on a work item: one command is its own, several share a batch.</summary>
-    private void Deliver(CommandList commands)
+    /// <summary>Completes the commands on a work item.</summary>
+    private static void Deliver(CommandList commands)
     {
-        if (commands.Count == 1)
+        if (commands.Batch is not null)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(commands.First!, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(commands.Batch, preferLocal: false);
         }
-        else if (commands.Count > 1)
+        else if (commands.First is not null)
         {
-            var batch = new RedisCompletionBatch(commands.All!, commands.Count);
-            lock (_deliveringBatches)
-            {
-                _deliveringBatches.Add(batch);
-            }
+            ThreadPool.UnsafeQueueUserWorkItem(commands.First, preferLocal: false);
+        }
+    }
 
-            ThreadPool.UnsafeQueueUserWorkItem(batch, preferLocal: false);
+    /// <summary>Completes the commands on this thread, which is no longer the reader.</summary>
+    private static void DeliverHere(CommandList commands)
+    {
+        if (commands.Batch is not null)
+        {
+            commands.Batch.Execute();
+        }
+        else if (commands.First is not null)
+        {
+            // As a batch does: the continuation must not leave its async-local state to this thread's next work.
+            var context = ExecutionContext.Capture();
+            commands.First.Deliver();
+            if (context is not null)
+            {
+                ExecutionContext.Restore(context);
+            }
         }
     }
 
@@ -340,43 +543,59 @@ internal sealed class RedisConnection : IAsyncDisposable
         using var timer = new PeriodicTimer(period);
         while (await timer.WaitForNextTickAsync().ConfigureAwait(false))
         {
-            var delivering = RescueStalledBatches();
-            if (_failure is not null)
+            RedisCommand? overdue = null;
+            bool stalled;
+            lock (_matching)
             {
-                if (delivering == 0)
+                var now = System.Diagnostics.Stopwatch.GetTimestamp();
+                stalled = RescueStalledBatches(now);
+                if (_failure is not null)
                 {
-                    return;
+                    // Checked under the lock, so no batch can be registered after this: once it fails, the reader
+                    // matches nothing more.
+                    if (_deliveringBatches.Count == 0)
+                    {
+                        return;
+                    }
+
+                    continue;
                 }
 
-                continue;
+                if ((_inFlight.TryPeek(out var oldest) || _pending.TryPeek(out oldest)) && oldest.IsOverdue(now))
+                {
+                    overdue = oldest;
+                }
             }
 
-            var now = System.Diagnostics.Stopwatch.GetTimestamp();
-            if ((_inFlight.TryPeek(out var oldest) || _queue.Reader.TryPeek(out oldest)) && oldest.IsOverdue(now))
+            if (stalled)
+            {
+                // A stalled continuation may be waiting for a command it sent, which its batch holds back.
+                Write();
+            }
+
+            if (overdue is not null)
             {
                 // Recorded before the connection fails, so that this command reports the timeout and the others the
                 // connection lost through it.
                 var timeout = new RedisTimeoutException(
-                    $"Redis command {oldest.Name} got no reply from {_endpoint} within {oldest.Timeout}; the connection will be re-established.");
-                oldest.SetFailure(timeout);
+                    $"Redis command {overdue.Name} got no reply from {_endpoint} within {overdue.Timeout}; the connection will be re-established.");
+                overdue.SetFailure(timeout);
                 Fail(timeout);
             }
         }
     }
 
-    /// <returns>How many batches are still being delivered.</returns>
-    private int RescueStalledBatches()
+    /// <returns>Whether any batch is stalled.</returns>
+    private bool RescueStalledBatches(long now)
     {
-        lock (_deliveringBatches)
+        _deliveringBatches.RemoveAll(static batch => batch.IsFinished);
+        var stalled = false;
+        foreach (var batch in _deliveringBatches)
         {
-            _deliveringBatches.RemoveAll(static batch => batch.IsFinished);
-            foreach (var batch in _deliveringBatches)
-            {
-                batch.RescueIfStalled();
-            }
-
-            return _deliveringBatches.Count;
+            stalled |= batch.RescueIfStalled(now);
         }
+
+        return stalled;
     }
 
     private void Fail(Exception reason)
@@ -387,7 +606,6 @@ internal sealed class RedisConnection : IAsyncDisposable
             return;
         }
 
-        _queue.Writer.TryComplete();
         try
         {
             _shutdown.Cancel();
@@ -399,15 +617,16 @@ internal sealed class RedisConnection : IAsyncDisposable
 
         _stream.Dispose();
         _socket.Dispose();
-        FailPending(drainQueue: false);
+        // The writer fails what is still pending, in the pending queue or on its way to the in-flight one.
+        Write();
         _closed.TrySetResult(failure);
     }
 
     /// <summary>
     /// Fails the commands still waiting, each on a work item of its own: a failure is rare, and no batch would be left
-    /// for the stopped watcher to rescue.
+    /// for the stopped watcher to rescue. Called by the writer only.
     /// </summary>
-    private void FailPending(bool drainQueue)
+    private void FailPending()
     {
         var lost = ConnectionLost();
         lock (_matching)
@@ -419,7 +638,7 @@ internal sealed class RedisConnection : IAsyncDisposable
             }
         }
 
-        while (drainQueue && _queue.Reader.TryRead(out var queued))
+        while (_pending.TryDequeue(out var queued))
         {
             queued.SetFailure(lost);
             ThreadPool.UnsafeQueueUserWorkItem(queued, preferLocal: false);
@@ -429,35 +648,55 @@ internal sealed class RedisConnection : IAsyncDisposable
     private RedisConnectionException ConnectionLost() =>
         new($"The Redis connection to {_endpoint} was lost before the reply arrived.", _failure);
 
-    /// <summary>A list that allocates nothing for the common read of one reply.</summary>
+    internal readonly struct DeferredWrites(RedisConnection connection, RedisConnection? previous) : IDisposable
+    {
+        public void Dispose()
+        {
+            t_deferringWritesFor = previous;
+            connection.Write();
+        }
+    }
+
+    /// <summary>The commands answered by one read: one alone, or several in a batch. Allocates nothing for the common read of one reply.</summary>
     private struct CommandList
     {
         public RedisCommand? First;
-        public RedisCommand[]? All;
-        public int Count;
+        public RedisCompletionBatch? Batch;
+        private RedisCommand[]? _all;
+        private int _count;
 
         public void Add(RedisCommand command)
         {
-            if (Count == 0)
+            if (_count == 0)
             {
                 First = command;
             }
             else
             {
-                if (All is null)
+                if (_all is null)
                 {
-                    All = new RedisCommand[8];
-                    All[0] = First!;
+                    _all = new RedisCommand[8];
+                    _all[0] = First!;
                 }
-                else if (Count == All.Length)
+                else if (_count == _all.Length)
                 {
-                    Array.Resize(ref All, Count * 2);
+                    Array.Resize(ref _all, _count * 2);
                 }
 
-                All[Count] = command;
+                _all[_count] = command;
             }
 
-            Count++;
+            _count++;
+        }
+
+        /// <summary>Several commands become a batch the watcher looks after. Call under the connection's matching lock.</summary>
+        public void Register(RedisConnection connection)
+        {
+            if (_count > 1)
+            {
+                Batch = new RedisCompletionBatch(connection, _all!, _count);
+                connection._deliveringBatches.Add(Batch);
+            }
         }
     }
 }

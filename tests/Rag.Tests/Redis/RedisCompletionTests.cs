@@ -3,79 +3,134 @@ using Rag.Core.Redis;
 namespace Rag.Tests.Redis;
 
 /// <summary>
-/// Replies that arrive in one read are completed on one work item, running callers' continuations one after another
-/// there. These check what that must not cost: a continuation blocking for a later reply, async-local state crossing
-/// from one caller to the next, and a caller's continuation running inside whoever cancelled it.
+/// Replies that arrive in one read are completed on one thread, running callers' continuations one after another
+/// there, and the commands those callers send meanwhile are held back to go out together. These check what that must
+/// not cost: a continuation blocking for a later reply or for a command it sent, async-local state crossing from one
+/// caller to the next, and a caller's continuation running inside whoever cancelled it. Replies come in one read from
+/// <see cref="HeldRepliesPeer"/>, which a real server cannot promise.
 /// </summary>
 [Collection(RedisCollection.Name)]
 public sealed class RedisCompletionTests(RedisServerFixture fixture)
 {
     private const int Rounds = 20;
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
     private static readonly AsyncLocal<string?> CallerMarker = new();
 
     [Fact]
     public async Task AContinuationWaitingSynchronouslyForALaterReplyOfTheSameReadIsNotStuck()
     {
-        await using var client = fixture.CreateClient();
-        await using var admin = fixture.CreateClient();
+        await using var peer = new HeldRepliesPeer();
+        await using var client = RedisClientFactory.Create(peer.ConnectionString);
         await client.PingAsync();
 
         for (var round = 0; round < Rounds; round++)
         {
-            // Held by the server until all are sent, so their replies come in one read: each continuation blocks its
-            // batch's thread until the next command's reply, which sits later in the same batch, is delivered.
-            await HoldRepliesAsync(admin);
+            // Each continuation blocks its batch's thread until the next command's reply, later in the same batch, is delivered.
+            peer.Hold();
             var commands = Enumerable.Range(0, 4).Select(i => client.ExecuteAsync("ECHO", [$"{round}:{i}"])).ToArray();
             var chain = commands.Take(3).Select((command, i) => command.ContinueWith(
                 _ => commands[i + 1].GetAwaiter().GetResult().AsString() ?? "",
                 CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default)).ToArray();
+            await peer.ReleaseAsync(commands.Length);
 
-            var echoed = await Task.WhenAll(chain).WaitAsync(TimeSpan.FromSeconds(10));
+            var echoed = await Task.WhenAll(chain).WaitAsync(Patience);
 
             Assert.Equal([$"{round}:1", $"{round}:2", $"{round}:3"], echoed);
         }
     }
 
     [Fact]
+    public async Task AContinuationWaitingSynchronouslyForACommandItSentIsNotStuck()
+    {
+        await using var peer = new HeldRepliesPeer();
+        await using var client = RedisClientFactory.Create(peer.ConnectionString);
+        await client.PingAsync();
+
+        for (var round = 0; round < Rounds; round++)
+        {
+            // The last continuation of the batch sends a command and blocks for its reply: the batch holds that command
+            // back to send with the others', and no later continuation of the batch will ever let it go.
+            peer.Hold();
+            var first = client.ExecuteAsync("ECHO", ["first"]);
+            var last = client.ExecuteAsync("ECHO", ["last"]);
+            var followUp = last.ContinueWith(
+                _ => client.ExecuteAsync("ECHO", [$"follow-up {round}"]).GetAwaiter().GetResult().AsString(),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+            await peer.ReleaseAsync(2);
+
+            Assert.Equal($"follow-up {round}", await followUp.WaitAsync(Patience));
+            Assert.Equal("first", (await first).AsString());
+        }
+    }
+
+    [Fact]
     public async Task OneCallersAsyncLocalStateNeverReachesTheNextCallersContinuation()
     {
-        await using var client = fixture.CreateClient();
-        await using var admin = fixture.CreateClient();
+        await using var peer = new HeldRepliesPeer();
+        await using var client = RedisClientFactory.Create(peer.ConnectionString);
         await client.PingAsync();
         var leaked = 0;
 
         for (var round = 0; round < Rounds; round++)
         {
-            // Held so that both are still pending when the continuations are attached (else they would run at once, here).
-            await HoldRepliesAsync(admin);
+            peer.Hold();
             var first = client.ExecuteAsync("PING", []);
             var second = client.ExecuteAsync("PING", []);
-            Task marking, reading;
+            var continuations = MarkFirstAndCountMarksSeenBySecond(first, second, () => Interlocked.Increment(ref leaked));
+            await peer.ReleaseAsync(2);
 
-            // Without a captured context a continuation runs in whatever context its thread has: the one the previous
-            // continuation on that thread left behind, unless the client restores it.
+            await continuations.WaitAsync(Patience);
+        }
+
+        Assert.Equal(0, leaked);
+    }
+
+    [Fact]
+    public async Task TheCallerThatOpensTheConnectionLendsItsAsyncLocalStateToNoOtherCaller()
+    {
+        await using var peer = new HeldRepliesPeer();
+        await using var client = RedisClientFactory.Create(peer.ConnectionString);
+
+        // The connection's reads start inside this caller's call: whatever they capture, other callers' continuations see.
+        CallerMarker.Value = "the caller that connected";
+        await client.PingAsync();
+        CallerMarker.Value = null;
+        var seen = 0;
+
+        for (var round = 0; round < Rounds; round++)
+        {
+            peer.Hold();
+            var first = client.ExecuteAsync("PING", []);
+            var second = client.ExecuteAsync("PING", []);
+            var continuations = Task.WhenAll(ReadMarker(first), ReadMarker(second));
+            await peer.ReleaseAsync(2);
+
+            await continuations.WaitAsync(Patience);
+        }
+
+        Assert.Equal(0, seen);
+
+        Task ReadMarker(Task<RedisResult> command)
+        {
             using (ExecutionContext.SuppressFlow())
             {
-                marking = first.ContinueWith(_ => CallerMarker.Value = "first caller", CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                reading = second.ContinueWith(
+                return command.ContinueWith(
                     _ =>
                     {
                         if (CallerMarker.Value is not null)
                         {
-                            Interlocked.Increment(ref leaked);
+                            Interlocked.Increment(ref seen);
                         }
                     },
                     CancellationToken.None,
                     TaskContinuationOptions.ExecuteSynchronously,
                     TaskScheduler.Default);
             }
-
-            await Task.WhenAll(marking, reading).WaitAsync(TimeSpan.FromSeconds(10));
         }
-
-        Assert.Equal(0, leaked);
     }
 
     [Fact]
@@ -104,6 +159,31 @@ public sealed class RedisCompletionTests(RedisServerFixture fixture)
 
     // Cancel, not CancelAsync: the latter already runs the token's callbacks elsewhere, which would hide the problem.
     private static void CancelOnThisThread(CancellationTokenSource cancellation) => cancellation.Cancel();
+
+    /// <summary>
+    /// Without a captured context a continuation runs in whatever context its thread has: the one the previous
+    /// continuation on that thread left behind, unless the client restores it.
+    /// </summary>
+    private static Task MarkFirstAndCountMarksSeenBySecond(Task<RedisResult> first, Task<RedisResult> second, Action countLeak)
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            var marking = first.ContinueWith(
+                _ => CallerMarker.Value = "first caller", CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            var reading = second.ContinueWith(
+                _ =>
+                {
+                    if (CallerMarker.Value is not null)
+                    {
+                        countLeak();
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+            return Task.WhenAll(marking, reading);
+        }
+    }
 
     /// <summary>The server answers no command for a while, its own reply to this one aside.</summary>
     private static Task HoldRepliesAsync(IRedisClient admin, int milliseconds = 20) =>

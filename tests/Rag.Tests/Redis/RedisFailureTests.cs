@@ -180,6 +180,23 @@ public sealed class RedisFailureTests
     }
 
     [Fact]
+    public async Task ACommandWhoseTokenIsAlreadyCancelledIsNeverSent()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var client = RedisClientFactory.Create(server.ConnectionString);
+        await client.PingAsync();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        for (var i = 0; i < 20; i++)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.IncrementAsync("counter", cancellationToken: cancelled.Token));
+        }
+
+        Assert.Null(await client.GetAsync("counter"));
+    }
+
+    [Fact]
     public async Task ACompletedCommandIsNotKeptAliveByTheCallersLongLivedToken()
     {
         await using var server = await RedisServer.StartAsync();
