@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Rag.Core.Redis;
 using Rag.LocalHost.Processes;
@@ -47,7 +48,7 @@ internal static class RedisThroughputBenchmark
                 $"Round {round}: redis-benchmark -t set,get -n {requests} -c 64 -P 16: SET {reference.Set:N0}/s, GET {reference.Get:N0}/s, mean {reference.Mean:N0}/s; " +
                 $"Rag.Core.Redis ({Callers} callers, {requests} SET + {requests} GET): {run.OperationsPerSecond:N0} ops/s, " +
                 $"{run.CpuMicrosecondsPerOperation:0.00} µs CPU/op, {run.BytesAllocatedPerOperation:0} B allocated/op, " +
-                $"{run.ThreadPoolWorkItemsPerOperation:0.00} thread-pool work items/op; load average {LoadAverage()}");
+                $"{run.ThreadPoolWorkItemsPerOperation:0.00} thread-pool work items/op, {run.CompletionStalls} stalled completions; load average {LoadAverage()}");
         }
 
         var referenceMedian = Median(references);
@@ -75,6 +76,19 @@ internal static class RedisThroughputBenchmark
         var cpuBefore = process.TotalProcessorTime;
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var workItemsBefore = ThreadPool.CompletedWorkItemCount;
+        var stalls = 0L;
+        using var stallListener = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == RedisTelemetry.Name && instrument.Name == "rag.redis.completion.stalls")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        stallListener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref stalls, value));
+        stallListener.Start();
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, Callers).Select(caller => Task.Run(
             async () =>
@@ -94,7 +108,8 @@ internal static class RedisThroughputBenchmark
             operations / watch.Elapsed.TotalSeconds,
             (process.TotalProcessorTime - cpuBefore).TotalMicroseconds / operations,
             (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / operations,
-            (ThreadPool.CompletedWorkItemCount - workItemsBefore) / operations);
+            (ThreadPool.CompletedWorkItemCount - workItemsBefore) / operations,
+            Interlocked.Read(ref stalls));
     }
 
     private static async Task<(double Set, double Get, double Mean)> RunRedisBenchmarkAsync(int port, int requests, CancellationToken cancellationToken)
@@ -127,7 +142,7 @@ internal static class RedisThroughputBenchmark
     /// hardly do, so they compare client versions even on a busy machine.
     /// </summary>
     private sealed record ClientRun(
-        double OperationsPerSecond, double CpuMicrosecondsPerOperation, double BytesAllocatedPerOperation, double ThreadPoolWorkItemsPerOperation);
+        double OperationsPerSecond, double CpuMicrosecondsPerOperation, double BytesAllocatedPerOperation, double ThreadPoolWorkItemsPerOperation, long CompletionStalls);
 
     private static string LoadAverage()
     {

@@ -128,10 +128,12 @@ internal sealed class RedisClient : IRedisClient
         }
 
         _disposed = true;
+        Interlocked.MemoryBarrier();
+        var connection = Volatile.Read(ref _connection);
         await _subscriber.DisposeAsync().ConfigureAwait(false);
-        if (_connection is not null)
+        if (connection is not null)
         {
-            await _connection.DisposeAsync().ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
         }
 
         await DisposeIdleBlockingConnectionsAsync().ConfigureAwait(false);
@@ -226,13 +228,16 @@ internal sealed class RedisClient : IRedisClient
                 }
 
                 _connectedBefore = true;
-                _connection = connection;
+
+                // Published with a full fence before _disposed is read, as DisposeAsync fences between writing _disposed
+                // and reading _connection: of the two, at least one sees the other and closes the connection.
+                Interlocked.Exchange(ref _connection, connection);
                 if (_disposed)
                 {
-                    // Disposed while connecting, maybe before this connection was published: nobody else will close it.
                     await connection.DisposeAsync().ConfigureAwait(false);
                     throw new ObjectDisposedException(nameof(RedisClient));
                 }
+
                 RedisLog.Connected(_logger, _settings.Endpoint);
                 _ = ObserveLossAsync(connection);
                 return connection;

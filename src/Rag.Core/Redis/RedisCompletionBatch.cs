@@ -12,13 +12,16 @@ namespace Rag.Core.Redis;
 /// A continuation may block (a caller waiting synchronously for a command later in the same batch would wait forever)
 /// or simply run long. So runners claim commands by index, and the connection's watcher calls <see cref="RescueIfStalled"/>
 /// on every tick: a batch whose continuations made no progress for <see cref="StallTime"/> gets another runner for the
-/// commands left, and the connection writes what the batch held back. Each command is claimed exactly once, however
-/// many runners there are; with more than one, the continuations no longer run in reply order.
+/// commands left, the connection writes what the batch held back, and the batch holds nothing back from then on. Each
+/// command is claimed exactly once, however many runners there are; with more than one, the continuations no longer
+/// run in reply order. A continuation that blocks thus waits for the watcher's tick once per batch, not once per
+/// command it waits for.
 /// </remarks>
 internal sealed class RedisCompletionBatch(RedisConnection connection, RedisCommand?[] commands, int count) : IThreadPoolWorkItem
 {
-    // Long enough to gather a round of callers' commands into one send, short enough that a slow continuation does not
-    // hold back the commands sent before it.
+    // Long enough to gather a round of callers' commands into one send, short enough to add little to their round
+    // trips. Checked between continuations: a slow one holds back what was sent before it until it returns, or until
+    // the watcher finds the batch stalled.
     private static readonly TimeSpan MaxWriteDelay = TimeSpan.FromMicroseconds(50);
 
     // Far above a continuation's usual few microseconds, far below the watcher's period.
@@ -28,9 +31,22 @@ internal sealed class RedisCompletionBatch(RedisConnection connection, RedisComm
     private int _delivered;
     private long _progressAt = Stopwatch.GetTimestamp();
     private volatile bool _runnerQueued = true;
+    private volatile bool _stalled;
 
     /// <summary>Every continuation has run (not merely been claimed).</summary>
     public bool IsFinished => Volatile.Read(ref _delivered) >= count;
+
+    /// <summary>Every command has a runner delivering it.</summary>
+    public bool IsClaimed => Volatile.Read(ref _next) >= count;
+
+    /// <summary>The watcher has found the batch stalled at least once.</summary>
+    public bool HasStalled => _stalled;
+
+    /// <summary>
+    /// Whether a command this thread sends on <paramref name="sender"/> waits for the batch to write it. Not once the
+    /// batch has stalled: its continuation may be waiting synchronously for each command it sends.
+    /// </summary>
+    public bool HoldsBackCommandsOf(RedisConnection sender) => sender == connection && !_stalled;
 
     public void Execute()
     {
@@ -39,7 +55,7 @@ internal sealed class RedisCompletionBatch(RedisConnection connection, RedisComm
         // Restored after each continuation, so that none leaves its async-local state (an Activity, a logging scope) to
         // the next caller's continuation.
         var context = ExecutionContext.Capture();
-        using var deferredWrites = connection.DeferWrites();
+        using var deferredWrites = connection.DeferWrites(this);
         var writtenAt = Stopwatch.GetTimestamp();
         int index;
         while ((index = Interlocked.Increment(ref _next) - 1) < count)
@@ -76,7 +92,9 @@ internal sealed class RedisCompletionBatch(RedisConnection connection, RedisComm
             return false;
         }
 
-        if (Volatile.Read(ref _next) < count && !_runnerQueued)
+        // From now on the batch holds nothing back: its continuation may be waiting for each command it sends.
+        _stalled = true;
+        if (!IsClaimed && !_runnerQueued)
         {
             _runnerQueued = true;
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);

@@ -46,6 +46,7 @@ internal sealed class RedisConnection : IAsyncDisposable
     private readonly Action<RedisResult>? _pushHandler;
     private readonly Action _continueReading;
     private readonly string _endpoint;
+    private readonly KeyValuePair<string, object?>[] _serverTags;
     private readonly Action _continueWriting;
     private ValueTask<ReadResult> _pendingRead;
     private ValueTask<FlushResult> _pendingFlush;
@@ -53,16 +54,17 @@ internal sealed class RedisConnection : IAsyncDisposable
     private bool _outputCompleted;
     private volatile Exception? _failure;
 
-    // This connection while the thread completes a batch of its replies: the commands their callers send meanwhile
-    // are written when the batch lets them go (DeferredWrites), together.
+    // The batch of replies this thread is completing: the commands their callers send meanwhile are written when the
+    // batch lets them go (DeferredWrites), together.
     [ThreadStatic]
-    private static RedisConnection? t_deferringWritesFor;
+    private static RedisCompletionBatch? t_deliveringBatch;
 
-    private RedisConnection(Socket socket, Stream stream, string endpoint, Action<RedisResult>? pushHandler)
+    private RedisConnection(Socket socket, Stream stream, RedisConnectionSettings settings, Action<RedisResult>? pushHandler)
     {
         _socket = socket;
         _stream = stream;
-        _endpoint = endpoint;
+        _endpoint = settings.Endpoint;
+        _serverTags = [new("server.address", settings.Target.Host), new("server.port", settings.Target.Port)];
         _pushHandler = pushHandler;
         _input = PipeReader.Create(stream, new StreamPipeReaderOptions(minimumReadSize: 16 * 1024));
         _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024));
@@ -106,7 +108,7 @@ internal sealed class RedisConnection : IAsyncDisposable
                     connectTimeout.Token).ConfigureAwait(false);
             }
 
-            connection = new RedisConnection(socket, stream, settings.Endpoint, pushHandler);
+            connection = new RedisConnection(socket, stream, settings, pushHandler);
             connection.Start(settings.CommandTimeout);
             await connection.HandshakeAsync(settings, connectTimeout.Token).ConfigureAwait(false);
             return connection;
@@ -154,9 +156,10 @@ internal sealed class RedisConnection : IAsyncDisposable
 
         _pending.Enqueue(command);
 
-        // Inside a batch of this connection's replies the batch writes when it lets its callers' commands go. Unless the
-        // connection failed meanwhile: its writer may have failed what was pending before this command was queued.
-        if (t_deferringWritesFor != this || _failure is not null)
+        // Inside a batch of this connection's replies the batch writes when it lets its callers' commands go. Unless it
+        // stalled: its caller may be waiting synchronously for this command; or the connection failed meanwhile, and its
+        // writer may have failed what was pending before this command was queued.
+        if (t_deliveringBatch is not { } batch || !batch.HoldsBackCommandsOf(this) || _failure is not null)
         {
             Write();
         }
@@ -231,13 +234,14 @@ internal sealed class RedisConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Until the returned scope is disposed, commands this thread sends on this connection are queued but not written;
-    /// disposing it writes them. A batch of replies holds its callers' next commands back this way, to send them at once.
+    /// Until the returned scope is disposed, commands this thread sends on this connection are queued but not written
+    /// while <paramref name="batch"/> holds them back; disposing it writes them. A batch of replies holds its callers'
+    /// next commands back this way, to send them at once.
     /// </summary>
-    internal DeferredWrites DeferWrites()
+    internal DeferredWrites DeferWrites(RedisCompletionBatch batch)
     {
-        var previous = t_deferringWritesFor;
-        t_deferringWritesFor = this;
+        var previous = t_deliveringBatch;
+        t_deliveringBatch = batch;
         return new DeferredWrites(this, previous);
     }
 
@@ -428,6 +432,7 @@ internal sealed class RedisConnection : IAsyncDisposable
             while (true)
             {
                 answered = default;
+                List<RedisResult>? pushes = null;
                 var read = _pendingRead.GetAwaiter().GetResult();
                 var buffer = read.Buffer;
                 lock (_matching)
@@ -437,13 +442,22 @@ internal sealed class RedisConnection : IAsyncDisposable
                         // Once the connection has failed its commands are failed too: later replies belong to none of them.
                         while (_failure is null && RespReader.TryRead(ref buffer, out var reply))
                         {
-                            Match(reply, ref answered);
+                            Match(reply, ref answered, ref pushes);
                         }
                     }
                     finally
                     {
                         // Even when a bad reply stops the matching: the commands matched before it have their replies.
                         answered.Register(this);
+                    }
+                }
+
+                // Outside the lock: a handler that blocks must not keep the watcher from failing overdue commands.
+                if (pushes is not null)
+                {
+                    foreach (var push in pushes)
+                    {
+                        _pushHandler!(push);
                     }
                 }
 
@@ -470,11 +484,11 @@ internal sealed class RedisConnection : IAsyncDisposable
         DeliverHere(answered);
     }
 
-    private void Match(RedisResult reply, ref CommandList answered)
+    private void Match(RedisResult reply, ref CommandList answered, ref List<RedisResult>? pushes)
     {
         if (_pushHandler is not null && IsPushMessage(reply))
         {
-            _pushHandler(reply);
+            (pushes ??= []).Add(reply);
             return;
         }
 
@@ -535,7 +549,8 @@ internal sealed class RedisConnection : IAsyncDisposable
     /// Every few milliseconds: rescues completion batches a continuation has stalled, and checks for a command without
     /// a reply past its timeout. Replies arrive in order, so only the oldest command can be the first to run late;
     /// checking it here costs one timer per connection instead of one per command. Runs on after the connection
-    /// fails, until the batches already read are delivered: they hold replies their callers may be waiting for.
+    /// fails, until every command of the batches already read is claimed by a runner: they hold replies their callers
+    /// may be waiting for.
     /// </summary>
     private async Task WatchAsync(TimeSpan commandTimeout)
     {
@@ -543,17 +558,19 @@ internal sealed class RedisConnection : IAsyncDisposable
         using var timer = new PeriodicTimer(period);
         while (await timer.WaitForNextTickAsync().ConfigureAwait(false))
         {
-            RedisCommand? overdue = null;
+            var timedOut = false;
             bool stalled;
+            int newlyStalled;
             lock (_matching)
             {
                 var now = System.Diagnostics.Stopwatch.GetTimestamp();
-                stalled = RescueStalledBatches(now);
+                (stalled, newlyStalled) = RescueStalledBatches(now);
                 if (_failure is not null)
                 {
                     // Checked under the lock, so no batch can be registered after this: once it fails, the reader
-                    // matches nothing more.
-                    if (_deliveringBatches.Count == 0)
+                    // matches nothing more. A batch whose commands are all claimed needs no rescue: their runners
+                    // deliver them, however long a continuation takes.
+                    if (_deliveringBatches.TrueForAll(static batch => batch.IsClaimed))
                     {
                         return;
                     }
@@ -563,49 +580,71 @@ internal sealed class RedisConnection : IAsyncDisposable
 
                 if ((_inFlight.TryPeek(out var oldest) || _pending.TryPeek(out oldest)) && oldest.IsOverdue(now))
                 {
-                    overdue = oldest;
+                    // Judged and recorded under the lock, so that its reply cannot be matched in between. The command
+                    // reports the timeout, and the others the connection lost through it.
+                    var timeout = new RedisTimeoutException(
+                        $"Redis command {oldest.Name} got no reply from {_endpoint} within {oldest.Timeout}; the connection will be re-established.");
+                    oldest.SetFailure(timeout);
+                    timedOut = RecordFailure(timeout);
                 }
             }
 
-            if (stalled)
+            if (newlyStalled > 0)
             {
-                // A stalled continuation may be waiting for a command it sent, which its batch holds back.
-                Write();
+                // Outside the lock, as listeners run inside Add.
+                RedisTelemetry.CompletionStalls.Add(newlyStalled, _serverTags);
             }
 
-            if (overdue is not null)
+            if (timedOut)
             {
-                // Recorded before the connection fails, so that this command reports the timeout and the others the
-                // connection lost through it.
-                var timeout = new RedisTimeoutException(
-                    $"Redis command {overdue.Name} got no reply from {_endpoint} within {overdue.Timeout}; the connection will be re-established.");
-                overdue.SetFailure(timeout);
-                Fail(timeout);
+                // Which writes, failing whatever a batch held back.
+                ShutDown();
+            }
+            else if (stalled)
+            {
+                // A stalled continuation may be waiting for a command it sent, which its batch held back.
+                Write();
             }
         }
     }
 
-    /// <returns>Whether any batch is stalled.</returns>
-    private bool RescueStalledBatches(long now)
+    /// <returns>Whether any batch is stalled, and how many were found stalled for the first time.</returns>
+    private (bool Stalled, int NewlyStalled) RescueStalledBatches(long now)
     {
         _deliveringBatches.RemoveAll(static batch => batch.IsFinished);
         var stalled = false;
+        var newlyStalled = 0;
         foreach (var batch in _deliveringBatches)
         {
-            stalled |= batch.RescueIfStalled(now);
+            var wasStalled = batch.HasStalled;
+            if (batch.RescueIfStalled(now))
+            {
+                stalled = true;
+                newlyStalled += wasStalled ? 0 : 1;
+            }
         }
 
-        return stalled;
+        return (stalled, newlyStalled);
     }
 
     private void Fail(Exception reason)
     {
-        var failure = reason is RedisException ? reason : new RedisConnectionException($"Redis connection to {_endpoint} failed: {reason.Message}", reason);
-        if (Interlocked.CompareExchange(ref _failure, failure, null) is not null)
+        if (RecordFailure(reason))
         {
-            return;
+            ShutDown();
         }
+    }
 
+    /// <summary>Records why the connection failed; false if it had failed already. Call <see cref="ShutDown"/> next.</summary>
+    private bool RecordFailure(Exception reason)
+    {
+        var failure = reason is RedisException ? reason : new RedisConnectionException($"Redis connection to {_endpoint} failed: {reason.Message}", reason);
+        return Interlocked.CompareExchange(ref _failure, failure, null) is null;
+    }
+
+    /// <summary>Stops the socket and fails the commands still waiting, once the failure is recorded.</summary>
+    private void ShutDown()
+    {
         try
         {
             _shutdown.Cancel();
@@ -619,7 +658,7 @@ internal sealed class RedisConnection : IAsyncDisposable
         _socket.Dispose();
         // The writer fails what is still pending, in the pending queue or on its way to the in-flight one.
         Write();
-        _closed.TrySetResult(failure);
+        _closed.TrySetResult(_failure!);
     }
 
     /// <summary>
@@ -648,11 +687,11 @@ internal sealed class RedisConnection : IAsyncDisposable
     private RedisConnectionException ConnectionLost() =>
         new($"The Redis connection to {_endpoint} was lost before the reply arrived.", _failure);
 
-    internal readonly struct DeferredWrites(RedisConnection connection, RedisConnection? previous) : IDisposable
+    internal readonly struct DeferredWrites(RedisConnection connection, RedisCompletionBatch? previous) : IDisposable
     {
         public void Dispose()
         {
-            t_deferringWritesFor = previous;
+            t_deliveringBatch = previous;
             connection.Write();
         }
     }

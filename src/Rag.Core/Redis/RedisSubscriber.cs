@@ -65,9 +65,12 @@ internal sealed class RedisSubscriber : IAsyncDisposable
         }
 
         await _disposed.CancelAsync().ConfigureAwait(false);
-        if (_connection is not null)
+
+        // After a full fence (CancelAsync's): see EnsureConnectedAsync.
+        var connection = Volatile.Read(ref _connection);
+        if (connection is not null)
         {
-            await _connection.DisposeAsync().ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -89,8 +92,21 @@ internal sealed class RedisSubscriber : IAsyncDisposable
                 channels = [.. _channels.Where(entry => entry.Value.Count > 0).Select(entry => entry.Key)];
             }
 
-            await Task.WhenAll(channels.Select(channel => SendAsync(connection, "SUBSCRIBE", channel))).ConfigureAwait(false);
-            _connection = connection;
+            try
+            {
+                await Task.WhenAll(channels.Select(channel => SendAsync(connection, "SUBSCRIBE", channel))).ConfigureAwait(false);
+
+                // Published with a full fence before the disposal is checked, as DisposeAsync fences between cancelling
+                // and reading _connection: of the two, at least one sees the other and closes the connection.
+                Interlocked.Exchange(ref _connection, connection);
+                ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+            }
+            catch
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
             _ = ReconnectAfterLossAsync(connection, resubscribedCount: channels.Length);
             return connection;
         }

@@ -21,6 +21,12 @@ public static class RedisTelemetry
     internal static readonly Counter<long> Reconnects =
         Meter.CreateCounter<long>("rag.redis.reconnects", "{connection}", "Connections re-established after a loss.");
 
+    internal static readonly Counter<long> CompletionStalls =
+        Meter.CreateCounter<long>(
+            "rag.redis.completion.stalls",
+            "{batch}",
+            "Batches of replies whose callers' continuations made no progress for a millisecond: one blocked or ran long, often waiting synchronously for Redis.");
+
     internal static readonly Histogram<double> CommandDuration =
         Meter.CreateHistogram<double>("rag.redis.command.duration", "s", "Time from sending a command to its reply.");
 

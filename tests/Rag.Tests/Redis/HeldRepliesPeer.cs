@@ -28,7 +28,12 @@ internal sealed class HeldRepliesPeer : IAsyncDisposable
         _serving = ServeAsync();
     }
 
-    public string ConnectionString => $"127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    public string ConnectionString => $"127.0.0.1:{Port}";
+
+    /// <summary>Completes when the client closes its connection (or resets it).</summary>
+    public Task ClientClosed => _serving.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
 
     /// <summary>From now on, replies are held until <see cref="ReleaseAsync"/>.</summary>
     public void Hold()
@@ -39,10 +44,9 @@ internal sealed class HeldRepliesPeer : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until <paramref name="count"/> replies are held, sends them in one write and stops holding.</summary>
-    public async Task ReleaseAsync(int count)
+    /// <summary>Completes once <paramref name="count"/> replies are held.</summary>
+    public Task HeldAsync(int count)
     {
-        Task enough;
         lock (_sync)
         {
             _enough = count;
@@ -52,14 +56,21 @@ internal sealed class HeldRepliesPeer : IAsyncDisposable
                 _enoughHeld.SetResult();
             }
 
-            enough = _enoughHeld.Task;
+            return _enoughHeld.Task.WaitAsync(TimeSpan.FromSeconds(10));
         }
+    }
 
-        await enough.WaitAsync(TimeSpan.FromSeconds(10));
+    /// <summary>
+    /// Waits until <paramref name="count"/> replies are held, sends the first <paramref name="count"/> in one write,
+    /// followed by <paramref name="trailingBytes"/> if given, and stops holding. Replies held beyond those are never sent.
+    /// </summary>
+    public async Task ReleaseAsync(int count, byte[]? trailingBytes = null)
+    {
+        await HeldAsync(count);
         byte[] together;
         lock (_sync)
         {
-            together = [.. _heldReplies.SelectMany(reply => reply)];
+            together = [.. _heldReplies.Take(count).SelectMany(reply => reply), .. trailingBytes ?? []];
             _heldReplies.Clear();
             _holding = false;
             _stream!.Write(together);

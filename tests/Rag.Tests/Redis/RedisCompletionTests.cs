@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Text;
 using Rag.Core.Redis;
 
 namespace Rag.Tests.Redis;
@@ -21,6 +24,7 @@ public sealed class RedisCompletionTests(RedisServerFixture fixture)
     {
         await using var peer = new HeldRepliesPeer();
         await using var client = RedisClientFactory.Create(peer.ConnectionString);
+        using var stalls = new StallCounter(peer.Port);
         await client.PingAsync();
 
         for (var round = 0; round < Rounds; round++)
@@ -39,6 +43,10 @@ public sealed class RedisCompletionTests(RedisServerFixture fixture)
 
             Assert.Equal([$"{round}:1", $"{round}:2", $"{round}:3"], echoed);
         }
+
+        // Each round's replies made one batch, and its blocked continuation stalled it: the watcher's rescue is what
+        // got the rounds through, not replies that happened to be completed one by one.
+        Assert.True(stalls.Count >= Rounds, $"{stalls.Count} stalled batches in {Rounds} rounds.");
     }
 
     [Fact]
@@ -65,6 +73,71 @@ public sealed class RedisCompletionTests(RedisServerFixture fixture)
             Assert.Equal($"follow-up {round}", await followUp.WaitAsync(Patience));
             Assert.Equal("first", (await first).AsString());
         }
+    }
+
+    [Fact]
+    public async Task AContinuationWaitingSynchronouslyForCommandAfterCommandWaitsForTheWatcherOnlyOnce()
+    {
+        await using var peer = new HeldRepliesPeer();
+        await using var client = RedisClientFactory.Create(peer.ConnectionString);
+        await client.PingAsync();
+        const int Calls = 100;
+        var outsideAnyBatch = Stopwatch.StartNew();
+        await Task.Run(() => SendOneByOne(client, Calls));
+        outsideAnyBatch.Stop();
+
+        // The first command waits for the watcher to find the batch stalled (a tick, up to about 20 ms); once it has,
+        // the batch holds back none of the others. Were each held back in turn, each would wait for a tick: 2 s in all.
+        peer.Hold();
+        var first = client.ExecuteAsync("ECHO", ["first"]);
+        var last = client.ExecuteAsync("ECHO", ["last"]);
+        var insideABatch = Stopwatch.StartNew();
+        var followUps = last.ContinueWith(
+            _ => SendOneByOne(client, Calls), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        await peer.ReleaseAsync(2);
+
+        Assert.Equal(Enumerable.Range(0, Calls).Select(i => $"follow-up {i}"), await followUps.WaitAsync(Patience));
+        Assert.True(
+            insideABatch.Elapsed < outsideAnyBatch.Elapsed + TimeSpan.FromSeconds(1),
+            $"{Calls} synchronous calls took {insideABatch.Elapsed.TotalMilliseconds:0} ms inside a batch, {outsideAnyBatch.Elapsed.TotalMilliseconds:0} ms outside.");
+        Assert.Equal("first", (await first).AsString());
+
+        static List<string?> SendOneByOne(IRedisClient client, int calls) =>
+            [.. Enumerable.Range(0, calls).Select(i => client.ExecuteAsync("ECHO", [$"follow-up {i}"]).GetAwaiter().GetResult().AsString())];
+    }
+
+    [Fact]
+    public async Task CommandsAnsweredBeforeAMalformedReplyKeepTheirReplies()
+    {
+        await using var peer = new HeldRepliesPeer();
+        await using var client = RedisClientFactory.Create(peer.ConnectionString);
+        await client.PingAsync();
+
+        peer.Hold();
+        var answered = Enumerable.Range(0, 3).Select(i => client.ExecuteAsync("ECHO", [$"answered {i}"])).ToArray();
+        var unanswered = client.ExecuteAsync("ECHO", ["unanswered"]);
+        await peer.HeldAsync(4);
+        await peer.ReleaseAsync(3, trailingBytes: Encoding.ASCII.GetBytes("?not RESP\r\n"));
+
+        Assert.Equal(["answered 0", "answered 1", "answered 2"], (await Task.WhenAll(answered).WaitAsync(Patience)).Select(reply => reply.AsString()));
+        await Assert.ThrowsAnyAsync<RedisException>(() => unanswered.WaitAsync(Patience));
+    }
+
+    [Fact]
+    public async Task AClientDisposedWhileConnectingClosesThatConnection()
+    {
+        await using var peer = new HeldRepliesPeer();
+        var client = RedisClientFactory.Create(peer.ConnectionString);
+
+        // The handshake's PING waits for its reply while the client is disposed: the connection then opens for nobody.
+        peer.Hold();
+        var ping = client.PingAsync();
+        await peer.HeldAsync(1);
+        await client.DisposeAsync();
+        await peer.ReleaseAsync(1);
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => ping.WaitAsync(Patience));
+        await peer.ClientClosed.WaitAsync(Patience);
     }
 
     [Fact]
@@ -183,6 +256,39 @@ public sealed class RedisCompletionTests(RedisServerFixture fixture)
                 TaskScheduler.Default);
             return Task.WhenAll(marking, reading);
         }
+    }
+
+    /// <summary>Counts the client's stalled completion batches on one server, from now on.</summary>
+    private sealed class StallCounter : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private int _count;
+
+        public StallCounter(int port)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == RedisTelemetry.Name && instrument.Name == "rag.redis.completion.stalls")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag is { Key: "server.port", Value: int taggedPort } && taggedPort == port)
+                    {
+                        Interlocked.Add(ref _count, (int)value);
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void Dispose() => _listener.Dispose();
     }
 
     /// <summary>The server answers no command for a while, its own reply to this one aside.</summary>

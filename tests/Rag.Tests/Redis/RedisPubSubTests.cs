@@ -53,6 +53,35 @@ public sealed class RedisPubSubTests
     }
 
     [Fact]
+    public async Task AHandlerThatBlocksDoesNotKeepTheSubscriptionConnectionFromTimingOut()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var options = new RedisClientOptions { CommandTimeout = TimeSpan.FromMilliseconds(300) };
+        await using var client = RedisClientFactory.Create(server.ConnectionString, options);
+        using var handlerBlocked = new ManualResetEventSlim();
+        using var releaseHandler = new ManualResetEventSlim();
+        await using var blocking = await client.SubscribeAsync("blocking", _ =>
+        {
+            handlerBlocked.Set();
+            releaseHandler.Wait(TimeSpan.FromSeconds(30));
+        });
+
+        await client.PublishAsync("blocking", "stop reading");
+        Assert.True(handlerBlocked.Wait(Wait));
+        try
+        {
+            // The handler holds up the connection's reads, so this SUBSCRIBE's reply is not read: it must still time
+            // out, and the connection be replaced, rather than wait for the handler.
+            var stuck = client.SubscribeAsync("other", _ => { });
+            await Assert.ThrowsAsync<RedisTimeoutException>(() => stuck.WaitAsync(TimeSpan.FromSeconds(5)));
+        }
+        finally
+        {
+            releaseHandler.Set();
+        }
+    }
+
+    [Fact]
     public async Task ResubscribesAfterTheServerRestarts()
     {
         await using var server = await RedisServer.StartAsync();
