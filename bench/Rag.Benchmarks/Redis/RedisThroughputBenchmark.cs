@@ -39,16 +39,20 @@ internal static class RedisThroughputBenchmark
         var cpuPerOperation = new List<double>();
         for (var round = 1; round <= rounds; round++)
         {
+            var beforeReference = HostCpuTimes.Read();
             var reference = await RunRedisBenchmarkAsync(server.Port, requests, cancellationToken);
+            var beforeOurs = HostCpuTimes.Read();
             references.Add(reference.Mean);
             var run = await RunClientAsync(client, requests, cancellationToken);
+            var afterOurs = HostCpuTimes.Read();
             ours.Add(run.OperationsPerSecond);
             cpuPerOperation.Add(run.CpuMicrosecondsPerOperation);
             Console.WriteLine(
                 $"Round {round}: redis-benchmark -t set,get -n {requests} -c 64 -P 16: SET {reference.Set:N0}/s, GET {reference.Get:N0}/s, mean {reference.Mean:N0}/s; " +
                 $"Rag.Core.Redis ({Callers} callers, {requests} SET + {requests} GET): {run.OperationsPerSecond:N0} ops/s, " +
                 $"{run.CpuMicrosecondsPerOperation:0.00} µs CPU/op, {run.BytesAllocatedPerOperation:0} B allocated/op, " +
-                $"{run.ThreadPoolWorkItemsPerOperation:0.00} thread-pool work items/op, {run.CompletionStalls} stalled completions; load average {LoadAverage()}");
+                $"{run.ThreadPoolWorkItemsPerOperation:0.00} thread-pool work items/op, {run.CompletionStalls} stalled completions; load average {LoadAverage()}; " +
+                $"CPU time stolen by the hypervisor: {HostCpuTimes.StolenShare(beforeReference, beforeOurs)} during redis-benchmark, {HostCpuTimes.StolenShare(beforeOurs, afterOurs)} during ours");
         }
 
         var referenceMedian = Median(references);
@@ -148,6 +152,32 @@ internal static class RedisThroughputBenchmark
     {
         const string loadAverage = "/proc/loadavg";
         return File.Exists(loadAverage) ? File.ReadAllText(loadAverage).Split(' ')[0] : "unknown";
+    }
+
+    /// <summary>
+    /// The machine's CPU time, from the first line of /proc/stat. On a virtual machine, the share the hypervisor gave to
+    /// others ("steal") varies from minute to minute; a round where it differs between the two clients compares unlike.
+    /// </summary>
+    private readonly record struct HostCpuTimes(long Stolen, long Total)
+    {
+        public static HostCpuTimes? Read()
+        {
+            const string stat = "/proc/stat";
+            if (!File.Exists(stat))
+            {
+                return null;
+            }
+
+            // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is within user time)
+            var ticks = File.ReadLines(stat).First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8)
+                .Select(field => long.Parse(field, CultureInfo.InvariantCulture)).ToArray();
+            return new HostCpuTimes(ticks[7], ticks.Sum());
+        }
+
+        public static string StolenShare(HostCpuTimes? before, HostCpuTimes? after) =>
+            before is { } start && after is { } end && end.Total > start.Total
+                ? $"{(double)(end.Stolen - start.Stolen) / (end.Total - start.Total):P0}"
+                : "unknown";
     }
 
     private static string CpuModel()
